@@ -1,0 +1,40 @@
+"""Settings from ``PAYMENTGRAPH_*`` environment variables."""
+
+from __future__ import annotations
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///paymentgraph.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PAYMENTGRAPH_", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    # Comma-separated bearer tokens that grant the admin scope.
+    admin_tokens: str = ""
+    stripe_api_key: str | None = None
+    stripe_api_base: str | None = None
+    stripe_webhook_secret: str | None = None
+    # Set false in production to hide GraphiQL from browsers.
+    graphiql: bool = True
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_query_cost: int = 50_000
+    max_take: int = 1000
+    max_document_bytes: int = 64 * 1024
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, url: str) -> str:
+        """Accept plain ``postgresql://`` and ``sqlite://`` URLs and pick the async driver."""
+        if url.startswith(("postgresql://", "postgres://")):
+            return "postgresql+asyncpg://" + url.split("://", 1)[1]
+        if url.startswith("sqlite://"):
+            return "sqlite+aiosqlite://" + url.split("://", 1)[1]
+        return url
+
+    @property
+    def admin_token_set(self) -> frozenset[str]:
+        return frozenset(t.strip() for t in self.admin_tokens.split(",") if t.strip())

@@ -1,0 +1,1 @@
+"""Database layer: declarative base, ids, exact column types, sessions, row locks, migrations."""

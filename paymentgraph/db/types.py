@@ -1,0 +1,150 @@
+"""Column types that keep money exact and timestamps in UTC on both PostgreSQL and SQLite.
+
+PostgreSQL stores money as NUMERIC (exact, keeps the scale: 40.00 stays "40.00"). SQLite has no exact
+decimal type, and its NUMERIC affinity turns 0.1 into a binary float, so money is stored there as text:
+the integer part zero-padded to 16 digits, then ".", then the fraction digits exactly as written
+(``0000000000000040.00``, ``0000000000000500.``). Fixed-width integer parts make the text sort in
+numeric order; comparisons go through :func:`comparable`, which strips trailing fraction zeros so that
+40 and 40.00 compare equal.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Numeric, String, literal
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+_INTEGER_DIGITS = 16
+
+
+def encode_sqlite_money(value: Decimal) -> str:
+    if value < 0:
+        raise ValueError(f"stored amounts are never negative, got {value}")
+    text = format(value, "f")
+    integer, _, fraction = text.partition(".")
+    return f"{integer.zfill(_INTEGER_DIGITS)}.{fraction}"
+
+
+def _money_key(value: Decimal) -> str:
+    """The comparison key of an amount on SQLite: the encoding without trailing fraction zeros."""
+    return encode_sqlite_money(value).rstrip("0").rstrip(".")
+
+
+class Money(TypeDecorator[Decimal]):
+    """An exact, non-negative decimal amount in major units."""
+
+    impl = Numeric
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(40))
+        return dialect.type_descriptor(Numeric(asdecimal=True))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        amount = value if isinstance(value, Decimal) else Decimal(str(value))
+        return encode_sqlite_money(amount) if dialect.name == "sqlite" else amount
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(value) if isinstance(value, str) else value
+
+
+class MoneyKey(TypeDecorator[Decimal]):
+    """Bind type for a value compared against a :class:`Money` column (see :func:`comparable`)."""
+
+    impl = Numeric
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(40))
+        return dialect.type_descriptor(Numeric(asdecimal=True))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        amount = value if isinstance(value, Decimal) else Decimal(str(value))
+        return _money_key(amount) if dialect.name == "sqlite" else amount
+
+
+class _money_key_expr(FunctionElement[Any]):
+    inherit_cache = True
+    name = "money_key"
+
+
+@compiles(_money_key_expr)
+def _compile_money_key_default(element: _money_key_expr, compiler: Any, **kw: Any) -> str:
+    return compiler.process(list(element.clauses)[0], **kw)  # type: ignore[no-any-return]
+
+
+@compiles(_money_key_expr, "sqlite")
+def _compile_money_key_sqlite(element: _money_key_expr, compiler: Any, **kw: Any) -> str:
+    inner = compiler.process(list(element.clauses)[0], **kw)
+    return f"rtrim(rtrim({inner}, '0'), '.')"
+
+
+def is_money(column: ColumnElement[Any]) -> bool:
+    return isinstance(column.type, Money)
+
+
+def comparable(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The expression to compare or filter a column by (money needs a key on SQLite)."""
+    return _money_key_expr(column) if is_money(column) else column
+
+
+def comparable_value(column: ColumnElement[Any], value: Any) -> ColumnElement[Any]:
+    """A bound value to compare with :func:`comparable` of ``column``."""
+    if is_money(column):
+        return literal(value, MoneyKey())
+    return literal(value, column.type)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on both databases (SQLite keeps naive ISO text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# JSON documents: JSONB on PostgreSQL, JSON text on SQLite.
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+__all__ = [
+    "JSONType",
+    "Money",
+    "MoneyKey",
+    "UTCDateTime",
+    "comparable",
+    "comparable_value",
+    "is_money",
+    "utcnow",
+]

@@ -1,0 +1,97 @@
+"""Domain errors and the stable error codes clients see as ``extensions.code``.
+
+Hierarchy::
+
+    DomainError(code, message, **ids)
+      NotFound            NOT_FOUND
+      InvalidData         INVALID_DATA
+      NotAllowed          NOT_ALLOWED
+      Conflict            CONFLICT
+      AuthorizationFailed PAYMENT_AUTHORIZATION_FAILED
+      RequiresMore        PAYMENT_REQUIRES_MORE
+      ProviderError       PROVIDER_ERROR
+      IdempotencyKeyReused / IdempotencyKeyInUse
+
+Services raise these; ``schema/errors.py`` is the only place that turns them into GraphQL errors.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class ErrorCode(StrEnum):
+    NOT_FOUND = "NOT_FOUND"
+    INVALID_DATA = "INVALID_DATA"
+    NOT_ALLOWED = "NOT_ALLOWED"
+    CONFLICT = "CONFLICT"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    PAYMENT_AUTHORIZATION_FAILED = "PAYMENT_AUTHORIZATION_FAILED"
+    PAYMENT_REQUIRES_MORE = "PAYMENT_REQUIRES_MORE"
+    PROVIDER_ERROR = "PROVIDER_ERROR"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    IDEMPOTENCY_KEY_IN_USE = "IDEMPOTENCY_KEY_IN_USE"
+    QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+
+
+class DomainError(Exception):
+    """An error a caller can act on. ``details`` carries the ids involved (exposed to clients)."""
+
+    code: ErrorCode = ErrorCode.INVALID_DATA
+
+    def __init__(self, message: str, *, code: ErrorCode | None = None, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.details: dict[str, Any] = {k: v for k, v in details.items() if v is not None}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.code}, {self.message!r}, {self.details!r})"
+
+
+class NotFound(DomainError):
+    code = ErrorCode.NOT_FOUND
+
+
+class InvalidData(DomainError):
+    code = ErrorCode.INVALID_DATA
+
+
+class NotAllowed(DomainError):
+    code = ErrorCode.NOT_ALLOWED
+
+
+class Conflict(DomainError):
+    code = ErrorCode.CONFLICT
+
+
+class AuthorizationFailed(DomainError):
+    code = ErrorCode.PAYMENT_AUTHORIZATION_FAILED
+
+
+class RequiresMore(DomainError):
+    code = ErrorCode.PAYMENT_REQUIRES_MORE
+
+
+class ProviderError(DomainError):
+    """A payment provider refused or failed a call. Providers raise it; they never return errors."""
+
+    code = ErrorCode.PROVIDER_ERROR
+
+
+class IdempotencyKeyReused(DomainError):
+    code = ErrorCode.IDEMPOTENCY_KEY_REUSED
+
+
+class IdempotencyKeyInUse(DomainError):
+    code = ErrorCode.IDEMPOTENCY_KEY_IN_USE
+
+
+def not_found(entity: str, id: str) -> NotFound:
+    """Medusa's wording: ``PaymentCollection with id: pay_col_x was not found``."""
+    return NotFound(f"{entity} with id: {id} was not found", id=id, entity=entity)

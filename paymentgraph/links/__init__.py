@@ -1,0 +1,1 @@
+"""Links join entities of different modules; see :mod:`paymentgraph.links.definition`."""

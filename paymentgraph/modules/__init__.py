@@ -1,0 +1,1 @@
+"""Commerce modules: each owns its tables, service and entity declarations."""

@@ -1,0 +1,83 @@
+"""The order module's entity declarations."""
+
+from __future__ import annotations
+
+from paymentgraph.db.entity import EntityDef, Field, Relation
+from paymentgraph.db.entity import FieldKind as K
+from paymentgraph.modules.order import models
+
+ORDER = EntityDef(
+    name="order",
+    module="order",
+    table=models.Order.__table__,  # type: ignore[arg-type]
+    graphql_name="Order",
+    id_prefix="order",
+    fields=(
+        Field("id", K.ID),
+        Field("display_id", K.INT),
+        Field("email", K.STRING, nullable=True),
+        Field("currency_code", K.STRING),
+        Field("total", K.DECIMAL),
+        Field("region_id", K.ID),
+        Field("customer_id", K.ID, nullable=True),
+        Field("cart_id", K.ID, nullable=True),
+        Field("metadata", K.JSON, nullable=True, filterable=False, sortable=False),
+        Field("created_at", K.DATETIME),
+        Field("updated_at", K.DATETIME),
+    ),
+    relations=(
+        Relation("items", "order_line_item", True, "id", "order_id"),
+        Relation("claims", "order_claim", True, "id", "order_id"),
+        Relation("exchanges", "order_exchange", True, "id", "order_id"),
+    ),
+)
+
+ORDER_LINE_ITEM = EntityDef(
+    name="order_line_item",
+    module="order",
+    table=models.OrderLineItem.__table__,  # type: ignore[arg-type]
+    graphql_name="OrderLineItem",
+    id_prefix="ordli",
+    fields=(
+        Field("id", K.ID),
+        Field("order_id", K.ID),
+        Field("title", K.STRING),
+        Field("quantity", K.INT),
+        Field("unit_price", K.DECIMAL),
+        Field("total", K.DECIMAL),
+        Field("created_at", K.DATETIME),
+    ),
+)
+
+ORDER_CLAIM = EntityDef(
+    name="order_claim",
+    module="order",
+    table=models.OrderClaim.__table__,  # type: ignore[arg-type]
+    graphql_name="OrderClaim",
+    id_prefix="claim",
+    fields=(
+        Field("id", K.ID),
+        Field("order_id", K.ID),
+        Field("type", K.STRING),
+        Field("created_at", K.DATETIME),
+        Field("updated_at", K.DATETIME),
+    ),
+    relations=(Relation("order", "order", False, "order_id", "id", False),),
+)
+
+ORDER_EXCHANGE = EntityDef(
+    name="order_exchange",
+    module="order",
+    table=models.OrderExchange.__table__,  # type: ignore[arg-type]
+    graphql_name="OrderExchange",
+    id_prefix="exc",
+    fields=(
+        Field("id", K.ID),
+        Field("order_id", K.ID),
+        Field("created_at", K.DATETIME),
+        Field("updated_at", K.DATETIME),
+    ),
+    relations=(Relation("order", "order", False, "order_id", "id", False),),
+)
+
+ENTITIES = (ORDER, ORDER_LINE_ITEM, ORDER_CLAIM, ORDER_EXCHANGE)

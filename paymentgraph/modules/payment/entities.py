@@ -1,0 +1,191 @@
+"""The payment module's entity declarations (its joiner config)."""
+
+from __future__ import annotations
+
+from paymentgraph.db.entity import EntityDef, Field, Relation
+from paymentgraph.db.entity import FieldKind as K
+from paymentgraph.modules.payment import models
+
+COLLECTION_STATUSES = (
+    "not_paid",
+    "awaiting",
+    "authorized",
+    "partially_authorized",
+    "canceled",
+    "failed",
+    "partially_captured",
+    "completed",
+)
+SESSION_STATUSES = ("pending", "requires_more", "authorized", "captured", "error", "canceled")
+
+_TIMESTAMPS = (Field("created_at", K.DATETIME), Field("updated_at", K.DATETIME))
+
+PAYMENT_COLLECTION = EntityDef(
+    name="payment_collection",
+    module="payment",
+    table=models.PaymentCollection.__table__,  # type: ignore[arg-type]
+    graphql_name="PaymentCollection",
+    id_prefix="pay_col",
+    fields=(
+        Field("id", K.ID),
+        Field("currency_code", K.STRING),
+        Field("amount", K.DECIMAL),
+        Field("authorized_amount", K.DECIMAL),
+        Field("captured_amount", K.DECIMAL),
+        Field("refunded_amount", K.DECIMAL),
+        Field("status", K.ENUM, enum_values=COLLECTION_STATUSES, enum_name="PaymentCollectionStatus"),
+        Field("completed_at", K.DATETIME, nullable=True),
+        Field("metadata", K.JSON, nullable=True, filterable=False, sortable=False),
+        *_TIMESTAMPS,
+    ),
+    relations=(
+        Relation("payment_sessions", "payment_session", True, "id", "payment_collection_id"),
+        Relation("payments", "payment", True, "id", "payment_collection_id"),
+    ),
+)
+
+PAYMENT_SESSION = EntityDef(
+    name="payment_session",
+    module="payment",
+    table=models.PaymentSession.__table__,  # type: ignore[arg-type]
+    graphql_name="PaymentSession",
+    id_prefix="payses",
+    fields=(
+        Field("id", K.ID),
+        Field("payment_collection_id", K.ID),
+        Field("currency_code", K.STRING),
+        Field("amount", K.DECIMAL),
+        Field("provider_id", K.STRING),
+        Field("data", K.JSON, filterable=False, sortable=False),
+        Field("context", K.JSON, nullable=True, filterable=False, sortable=False),
+        Field("status", K.ENUM, enum_values=SESSION_STATUSES, enum_name="PaymentSessionStatus"),
+        Field("authorized_at", K.DATETIME, nullable=True),
+        Field("metadata", K.JSON, nullable=True, filterable=False, sortable=False),
+        *_TIMESTAMPS,
+    ),
+    relations=(
+        Relation("payment_collection", "payment_collection", False, "payment_collection_id", "id", False),
+        Relation("payment", "payment", False, "id", "payment_session_id"),
+    ),
+)
+
+PAYMENT = EntityDef(
+    name="payment",
+    module="payment",
+    table=models.Payment.__table__,  # type: ignore[arg-type]
+    graphql_name="Payment",
+    id_prefix="pay",
+    fields=(
+        Field("id", K.ID),
+        Field("payment_collection_id", K.ID),
+        Field("payment_session_id", K.ID),
+        Field("amount", K.DECIMAL),
+        Field("currency_code", K.STRING),
+        Field("provider_id", K.STRING),
+        Field("data", K.JSON, nullable=True, filterable=False, sortable=False),
+        Field("metadata", K.JSON, nullable=True, filterable=False, sortable=False),
+        Field("captured_at", K.DATETIME, nullable=True),
+        Field("canceled_at", K.DATETIME, nullable=True),
+        Field("captured_amount", K.DECIMAL, description="Sum of the payment's captures"),
+        Field("refunded_amount", K.DECIMAL, description="Sum of the payment's refunds"),
+        *_TIMESTAMPS,
+    ),
+    relations=(
+        Relation("payment_collection", "payment_collection", False, "payment_collection_id", "id", False),
+        Relation("payment_session", "payment_session", False, "payment_session_id", "id", False),
+        Relation("captures", "capture", True, "id", "payment_id"),
+        Relation("refunds", "refund", True, "id", "payment_id"),
+    ),
+)
+
+CAPTURE = EntityDef(
+    name="capture",
+    module="payment",
+    table=models.Capture.__table__,  # type: ignore[arg-type]
+    graphql_name="Capture",
+    id_prefix="capt",
+    fields=(
+        Field("id", K.ID),
+        Field("payment_id", K.ID),
+        Field("amount", K.DECIMAL),
+        Field("created_by", K.STRING, nullable=True),
+        Field("metadata", K.JSON, nullable=True, filterable=False, sortable=False),
+        *_TIMESTAMPS,
+    ),
+    relations=(Relation("payment", "payment", False, "payment_id", "id", False),),
+)
+
+REFUND_REASON = EntityDef(
+    name="refund_reason",
+    module="payment",
+    table=models.RefundReason.__table__,  # type: ignore[arg-type]
+    graphql_name="RefundReason",
+    id_prefix="refr",
+    fields=(
+        Field("id", K.ID),
+        Field("label", K.STRING),
+        Field("code", K.STRING),
+        Field("description", K.STRING, nullable=True),
+        Field("metadata", K.JSON, nullable=True, filterable=False, sortable=False),
+        *_TIMESTAMPS,
+    ),
+    relations=(Relation("refunds", "refund", True, "id", "refund_reason_id"),),
+)
+
+REFUND = EntityDef(
+    name="refund",
+    module="payment",
+    table=models.Refund.__table__,  # type: ignore[arg-type]
+    graphql_name="Refund",
+    id_prefix="ref",
+    fields=(
+        Field("id", K.ID),
+        Field("payment_id", K.ID),
+        Field("refund_reason_id", K.ID, nullable=True),
+        Field("amount", K.DECIMAL),
+        Field("note", K.STRING, nullable=True),
+        Field("created_by", K.STRING, nullable=True),
+        Field("metadata", K.JSON, nullable=True, filterable=False, sortable=False),
+        *_TIMESTAMPS,
+    ),
+    relations=(
+        Relation("payment", "payment", False, "payment_id", "id", False),
+        Relation("refund_reason", "refund_reason", False, "refund_reason_id", "id"),
+    ),
+)
+
+PAYMENT_PROVIDER = EntityDef(
+    name="payment_provider",
+    module="payment",
+    table=models.PaymentProvider.__table__,  # type: ignore[arg-type]
+    graphql_name="PaymentProvider",
+    fields=(Field("id", K.ID), Field("is_enabled", K.BOOL)),
+)
+
+ACCOUNT_HOLDER = EntityDef(
+    name="account_holder",
+    module="payment",
+    table=models.AccountHolder.__table__,  # type: ignore[arg-type]
+    graphql_name="AccountHolder",
+    id_prefix="acchld",
+    fields=(
+        Field("id", K.ID),
+        Field("provider_id", K.STRING),
+        Field("external_id", K.STRING),
+        Field("email", K.STRING, nullable=True),
+        Field("data", K.JSON, filterable=False, sortable=False),
+        Field("metadata", K.JSON, nullable=True, filterable=False, sortable=False),
+        *_TIMESTAMPS,
+    ),
+)
+
+ENTITIES = (
+    PAYMENT_COLLECTION,
+    PAYMENT_SESSION,
+    PAYMENT,
+    CAPTURE,
+    REFUND,
+    REFUND_REASON,
+    PAYMENT_PROVIDER,
+    ACCOUNT_HOLDER,
+)

@@ -1,0 +1,1 @@
+"""Payment providers: the interface, the built-in system provider, Stripe, and the registry."""

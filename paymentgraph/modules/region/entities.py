@@ -1,0 +1,25 @@
+"""The region module's entity declarations."""
+
+from __future__ import annotations
+
+from paymentgraph.db.entity import EntityDef, Field
+from paymentgraph.db.entity import FieldKind as K
+from paymentgraph.modules.region import models
+
+REGION = EntityDef(
+    name="region",
+    module="region",
+    table=models.Region.__table__,  # type: ignore[arg-type]
+    graphql_name="Region",
+    id_prefix="reg",
+    fields=(
+        Field("id", K.ID),
+        Field("name", K.STRING),
+        Field("currency_code", K.STRING),
+        Field("metadata", K.JSON, nullable=True, filterable=False, sortable=False),
+        Field("created_at", K.DATETIME),
+        Field("updated_at", K.DATETIME),
+    ),
+)
+
+ENTITIES = (REGION,)

@@ -1,0 +1,1 @@
+"""query.graph: field selection over entities and links, loaded level by level."""
