@@ -1,0 +1,43 @@
+"""The structured request the query graph executes (the string ``fields`` API parses into it).
+
+The GraphQL layer builds a :class:`Selection` straight from a selection set: children are keyed by
+their RESPONSE KEY (the alias, or the field name), and the loaded row stores each child's value under
+that key, so two aliases of one relation with different arguments load independently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Child:
+    """A relation, stored link or read-only link reached from the parent entity."""
+
+    name: str  # the relation or link field name on the parent, e.g. "payment_sessions", "cart"
+    selection: Selection
+    filters: dict[str, Any] | None = None  # Medusa filter dict applied to the related rows
+    order: dict[str, Any] | None = None  # {"created_at": "DESC"} for list children
+    take: int | None = None  # per-parent limit for list children
+
+
+@dataclass
+class Selection:
+    """Columns and children of one entity level; ``entity`` is the entity name."""
+
+    entity: str
+    columns: set[str] = field(default_factory=set)  # scalar field names to output
+    children: dict[str, Child] = field(default_factory=dict)  # response key -> child
+
+
+@dataclass
+class Request:
+    """A root request: what ``QueryGraph.run`` executes."""
+
+    selection: Selection
+    filters: dict[str, Any] | None = None
+    skip: int | None = None
+    take: int | None = None
+    order: dict[str, Any] | None = None
+    with_count: bool = False
