@@ -31,7 +31,9 @@ class LineItem(Base, TimestampMixin, SoftDeleteMixin):
     __tablename__ = "cart_line_item"
 
     id: Mapped[str] = mapped_column(String, primary_key=True)
-    cart_id: Mapped[str] = mapped_column(ForeignKey("cart.id", ondelete="CASCADE"), nullable=False, index=True)
+    cart_id: Mapped[str] = mapped_column(
+        ForeignKey("cart.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     title: Mapped[str] = mapped_column(String, nullable=False)
     quantity: Mapped[int] = mapped_column(Integer, nullable=False)
     unit_price: Mapped[Decimal] = mapped_column(Money(), nullable=False)
