@@ -1,0 +1,250 @@
+"""A root field's selection set turned into ONE query-graph request, run once; nested fields read rows.
+
+The walk covers fragments, inline fragments, aliases (children are keyed by response key, so two
+aliases of one relation with different arguments load independently), variables and @skip/@include.
+Built selections are cached per field node and variable values, so a repeated document (the parser
+cache hands back the same AST) skips the walk.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLIncludeDirective,
+    GraphQLResolveInfo,
+    GraphQLSkipDirective,
+    InlineFragmentNode,
+    SelectionSetNode,
+    get_named_type,
+)
+from graphql.execution.values import VariableValues, get_argument_values, get_directive_values
+
+from paymentgraph.query.selection import Child, Request, Selection
+from paymentgraph.schema.filters import convert_filter
+from paymentgraph.schema.ordering import convert_order
+
+if TYPE_CHECKING:
+    from paymentgraph.schema.build import TypeRegistry
+
+MAX_TAKE = 1000
+DEFAULT_TAKE = 20
+TYPES_KEY = "paymentgraph_types"  # where build_schema leaves the TypeRegistry on the GraphQL schema
+_CACHE_SIZE = 512
+
+
+class SelectionCache:
+    """A bounded LRU of built selections; entries keep their field node alive, so ids are not reused."""
+
+    def __init__(self, size: int = _CACHE_SIZE) -> None:
+        self.size = size
+        self._entries: OrderedDict[tuple[Any, ...], tuple[FieldNode, Selection]] = OrderedDict()
+
+    def get(self, key: tuple[Any, ...], node: FieldNode) -> Selection | None:
+        entry = self._entries.get(key)
+        if entry is None or entry[0] is not node:
+            return None
+        self._entries.move_to_end(key)
+        return entry[1]
+
+    def put(self, key: tuple[Any, ...], node: FieldNode, selection: Selection) -> None:
+        self._entries[key] = (node, selection)
+        if len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+
+def raw_info(info: Any) -> GraphQLResolveInfo:
+    """graphql-core's resolve info, from itself or from strawberry's ``Info``."""
+    return getattr(info, "_raw_info", info)
+
+
+def _coerced(variables: Any) -> dict[str, Any]:
+    return variables if isinstance(variables, dict) else variables.coerced
+
+
+def type_registry(info: GraphQLResolveInfo) -> TypeRegistry:
+    return info.schema.extensions[TYPES_KEY]
+
+
+def check_take(value: Any, where: str) -> int | None:
+    """``take`` as given, refused above :data:`MAX_TAKE` (and below zero) with a clear error."""
+    if value is None:
+        return None
+    if value > MAX_TAKE:
+        raise GraphQLError(
+            f"take of {where} is {value}; the limit is {MAX_TAKE} rows per list",
+            extensions={"code": "QUERY_TOO_COMPLEX", "limit": "take", "max": MAX_TAKE},
+        )
+    if value < 0:
+        raise GraphQLError(
+            f"take of {where} must not be negative, got {value}", extensions={"code": "INVALID_DATA"}
+        )
+    return int(value)
+
+
+def selection_for(info: Any, type_name: str, field_nodes: list[FieldNode] | None = None) -> Selection:
+    """The query-graph selection for the fields selected on ``type_name`` under ``field_nodes``.
+
+    ``field_nodes`` defaults to the resolving field's nodes (its selection set is on ``type_name``).
+    """
+    raw = raw_info(info)
+    nodes = field_nodes if field_nodes is not None else raw.field_nodes
+    types = type_registry(raw)
+    variables = _coerced(raw.variable_values)
+    key = (id(nodes[0]), type_name, repr(variables) if variables else "")
+    cached = types.selections.get(key, nodes[0])
+    if cached is not None:
+        return cached
+    selection = _Walker(raw, types).selection(type_name, nodes)
+    types.selections.put(key, nodes[0], selection)
+    return selection
+
+
+class _Walker:
+    def __init__(self, info: GraphQLResolveInfo, types: TypeRegistry) -> None:
+        self.info = info
+        self.types = types
+        # Strawberry hands resolvers the plain coerced dict; graphql-core's helpers want its container.
+        coerced = _coerced(info.variable_values)
+        self.variables = VariableValues(sources={}, coerced=coerced)
+
+    def selection(self, type_name: str, nodes: list[FieldNode]) -> Selection:
+        plan = self.types.plans[type_name]
+        entity = self.types.registry.entities[plan.entity]
+        selection = Selection(plan.entity, {entity.primary_key})
+        fields = self.info.schema.type_map[type_name].fields  # type: ignore[attr-defined]
+        for key, field_nodes in self.collect(type_name, nodes).items():
+            name = field_nodes[0].name.value
+            field_plan = plan.fields.get(name)
+            if field_plan is None:  # __typename
+                continue
+            if field_plan.kind == "column":
+                selection.columns.add(field_plan.column)
+            elif field_plan.kind == "computed":
+                selection.columns.update(field_plan.requires)
+            else:
+                edge = field_plan.edge
+                assert edge is not None
+                target_type = self.types.graphql_names[edge.target]
+                child = Child(edge.name, self.selection(target_type, field_nodes))
+                if edge.many:
+                    args = get_argument_values(fields[name], field_nodes[0], self.variables)
+                    child.filters = (
+                        convert_filter(self.types.filter_specs, edge.target, args.get("filter")) or None
+                    )
+                    child.order = (
+                        convert_order(self.types.order_specs, edge.target, args.get("orderBy")) or None
+                    )
+                    child.take = check_take(args.get("take"), f"{type_name}.{name}")
+                selection.children[key] = child
+        return selection
+
+    def collect(self, type_name: str, nodes: list[FieldNode]) -> dict[str, list[FieldNode]]:
+        """Sub-fields by response key, through fragments, honouring @skip and @include."""
+        grouped: dict[str, list[FieldNode]] = {}
+        seen_fragments: set[str] = set()
+
+        def visit(selection_set: SelectionSetNode | None) -> None:
+            if selection_set is None:
+                return
+            for node in selection_set.selections:
+                if node.directives and not self.included(node):
+                    continue
+                if isinstance(node, FieldNode):
+                    key = node.alias.value if node.alias else node.name.value
+                    grouped.setdefault(key, []).append(node)
+                elif isinstance(node, InlineFragmentNode):
+                    if node.type_condition is None or node.type_condition.name.value == type_name:
+                        visit(node.selection_set)
+                elif isinstance(node, FragmentSpreadNode):
+                    name = node.name.value
+                    fragment = self.info.fragments.get(name)
+                    if name in seen_fragments or fragment is None:
+                        continue
+                    seen_fragments.add(name)
+                    fragment = getattr(fragment, "definition", fragment)
+                    if fragment.type_condition.name.value == type_name:
+                        visit(fragment.selection_set)
+
+        for node in nodes:
+            visit(node.selection_set)
+        return grouped
+
+    def included(self, node: Any) -> bool:
+        skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
+        if skip and skip.get("if") is True:
+            return False
+        include = get_directive_values(GraphQLIncludeDirective, node, self.variables)
+        return not (include and include.get("if") is False)
+
+
+async def load_one(info: Any, entity: str, id: str) -> dict[str, Any] | None:
+    """The row of ``entity`` with ``id`` shaped by the resolving field's selection set (None if absent)."""
+    raw = raw_info(info)
+    type_name = get_named_type(raw.return_type).name
+    types = type_registry(raw)
+    _check_entity(types, type_name, entity)
+    primary_key = types.registry.entities[entity].primary_key
+    request = Request(selection_for(raw, type_name), filters={primary_key: id})
+    result = await raw.context.pg.query.run(request)
+    rows = result["data"]
+    return rows[0] if rows else None
+
+
+async def load_page(
+    info: Any,
+    entity: str,
+    filters: Mapping[str, Any] | None,
+    order: Mapping[str, Any] | None,
+    skip: int | None,
+    take: int | None,
+) -> dict[str, Any]:
+    """``{"items", "count", "skip", "take"}`` of a root list field; filters and order: query-graph dicts."""
+    raw = raw_info(info)
+    list_type = get_named_type(raw.return_type)
+    types = type_registry(raw)
+    type_name = types.graphql_names[entity]
+    skip = 0 if skip is None else skip
+    take = DEFAULT_TAKE if take is None else check_take(take, raw.field_name)
+    if skip < 0:
+        raise GraphQLError(f"skip must not be negative, got {skip}", extensions={"code": "INVALID_DATA"})
+    collected = _Walker(raw, types).collect(list_type.name, raw.field_nodes)
+    items_nodes = [node for nodes in collected.values() for node in nodes if node.name.value == "items"]
+    if items_nodes:
+        selection = selection_for(raw, type_name, items_nodes)
+    else:  # only count (or skip/take) asked for: read no rows
+        selection = Selection(entity, {types.registry.entities[entity].primary_key})
+    with_count = any(nodes[0].name.value == "count" for nodes in collected.values())
+    request = Request(
+        selection,
+        dict(filters) if filters else None,
+        skip=skip,
+        take=take if items_nodes else 0,
+        order=dict(order) if order else None,
+        with_count=with_count,
+    )
+    result = await raw.context.pg.query.run(request)
+    count = result.get("metadata", {}).get("count") if with_count else None
+    return {"items": result["data"], "count": count, "skip": skip, "take": take}
+
+
+def _check_entity(types: TypeRegistry, type_name: str, entity: str) -> None:
+    plan = types.plans.get(type_name)
+    if plan is None or plan.entity != entity:
+        raise TypeError(f"the resolving field returns {type_name}, not the {entity} entity")
+
+
+def read_loaded(source: Any, info: GraphQLResolveInfo, **_args: Any) -> Any:
+    """Relation and link fields: the value the plan stored under this field's response key."""
+    try:
+        return source[info.path.key]
+    except (KeyError, TypeError):
+        raise RuntimeError(
+            f"{info.parent_type.name}.{info.field_name} ({info.path.key}) was not loaded: "
+            "return rows from load_one/load_page so nested fields come from the same plan"
+        ) from None
