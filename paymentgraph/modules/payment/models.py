@@ -87,6 +87,10 @@ class Capture(Base, TimestampMixin, SoftDeleteMixin):
         ForeignKey("payment.id", ondelete="CASCADE"), nullable=False, index=True
     )
     amount: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    # pending while the provider is being asked (counts toward the capturable limit), then succeeded.
+    status: Mapped[str] = mapped_column(
+        String, nullable=False, default="succeeded", server_default="succeeded"
+    )
     created_by: Mapped[str | None] = mapped_column(String, nullable=True)
     metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSONType, nullable=True)
 
@@ -113,6 +117,10 @@ class Refund(Base, TimestampMixin, SoftDeleteMixin):
         ForeignKey("refund_reason.id", ondelete="SET NULL"), nullable=True, index=True
     )
     note: Mapped[str | None] = mapped_column(String, nullable=True)
+    # pending while the provider is being asked (counts toward the refundable limit), then succeeded.
+    status: Mapped[str] = mapped_column(
+        String, nullable=False, default="succeeded", server_default="succeeded"
+    )
     created_by: Mapped[str | None] = mapped_column(String, nullable=True)
     metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSONType, nullable=True)
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 02:41:32.291089
+Create Date: 2026-11-22 02:50:12.200563
 """
 from __future__ import annotations
 
@@ -106,6 +106,24 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('IDX_customer_account_holder_id'), ['id'], unique=False)
         batch_op.create_index('UQ_customer_account_holder_account_holder_id_live', ['account_holder_id'], unique=True, postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
 
+    op.create_table('idempotency_key',
+    sa.Column('id', sa.String(), nullable=False),
+    sa.Column('scope', sa.String(), nullable=False),
+    sa.Column('key', sa.String(length=255), nullable=False),
+    sa.Column('fingerprint', sa.String(), nullable=False),
+    sa.Column('status', sa.String(), nullable=False),
+    sa.Column('response_status', sa.Integer(), nullable=True),
+    sa.Column('response_body', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('locked_at', paymentgraph.db.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', paymentgraph.db.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', paymentgraph.db.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', paymentgraph.db.types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('PK_idempotency_key')),
+    sa.UniqueConstraint('scope', 'key', name=op.f('UQ_idempotency_key_scope_key'))
+    )
+    with op.batch_alter_table('idempotency_key', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('IDX_idempotency_key_expires_at'), ['expires_at'], unique=False)
+
     op.create_table('order',
     sa.Column('id', sa.String(), nullable=False),
     sa.Column('display_id', sa.Integer(), nullable=False),
@@ -120,13 +138,13 @@ def upgrade() -> None:
     sa.Column('updated_at', paymentgraph.db.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('deleted_at', paymentgraph.db.types.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('PK_order')),
-    sa.UniqueConstraint('cart_id', name=op.f('UQ_order_cart_id')),
     sa.UniqueConstraint('display_id', name=op.f('UQ_order_display_id'))
     )
     with op.batch_alter_table('order', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('IDX_order_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index(batch_op.f('IDX_order_deleted_at'), ['deleted_at'], unique=False)
         batch_op.create_index(batch_op.f('IDX_order_region_id'), ['region_id'], unique=False)
+        batch_op.create_index('UQ_order_cart_id_live', ['cart_id'], unique=True, postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
 
     op.create_table('order_claim_payment_collection',
     sa.Column('id', sa.String(), nullable=False),
@@ -266,6 +284,29 @@ def upgrade() -> None:
         batch_op.create_index('IDX_region_payment_provider_payment_provider_id', ['payment_provider_id'], unique=False, postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
         batch_op.create_index('IDX_region_payment_provider_region_id', ['region_id'], unique=False, postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
 
+    op.create_table('workflow_lock',
+    sa.Column('key', sa.String(), nullable=False),
+    sa.Column('owner', sa.String(), nullable=False),
+    sa.Column('expires_at', paymentgraph.db.types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('PK_workflow_lock'))
+    )
+    op.create_table('workflow_run',
+    sa.Column('id', sa.String(), nullable=False),
+    sa.Column('workflow', sa.String(), nullable=False),
+    sa.Column('idempotency_key', sa.String(), nullable=False),
+    sa.Column('input_fingerprint', sa.String(), nullable=False),
+    sa.Column('status', sa.String(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('result', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('error', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('created_at', paymentgraph.db.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', paymentgraph.db.types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('PK_workflow_run')),
+    sa.UniqueConstraint('workflow', 'idempotency_key', name=op.f('UQ_workflow_run_workflow_idempotency_key'))
+    )
+    with op.batch_alter_table('workflow_run', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('IDX_workflow_run_status'), ['status'], unique=False)
+
     op.create_table('cart_line_item',
     sa.Column('id', sa.String(), nullable=False),
     sa.Column('cart_id', sa.String(), nullable=False),
@@ -348,6 +389,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('IDX_payment_session_deleted_at'), ['deleted_at'], unique=False)
         batch_op.create_index(batch_op.f('IDX_payment_session_payment_collection_id'), ['payment_collection_id'], unique=False)
 
+    op.create_table('workflow_step',
+    sa.Column('id', sa.String(), nullable=False),
+    sa.Column('run_id', sa.String(), nullable=False),
+    sa.Column('name', sa.String(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('output', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('compensated_at', paymentgraph.db.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', paymentgraph.db.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', paymentgraph.db.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['run_id'], ['workflow_run.id'], name=op.f('FK_workflow_step_run_id_workflow_run'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('PK_workflow_step')),
+    sa.UniqueConstraint('run_id', 'name', name=op.f('UQ_workflow_step_run_id_name'))
+    )
+    with op.batch_alter_table('workflow_step', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('IDX_workflow_step_run_id'), ['run_id'], unique=False)
+
     op.create_table('payment',
     sa.Column('id', sa.String(), nullable=False),
     sa.Column('payment_collection_id', sa.String(), nullable=False),
@@ -378,6 +435,7 @@ def upgrade() -> None:
     sa.Column('id', sa.String(), nullable=False),
     sa.Column('payment_id', sa.String(), nullable=False),
     sa.Column('amount', paymentgraph.db.types.Money(), nullable=False),
+    sa.Column('status', sa.String(), server_default='succeeded', nullable=False),
     sa.Column('created_by', sa.String(), nullable=True),
     sa.Column('metadata', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
     sa.Column('created_at', paymentgraph.db.types.UTCDateTime(timezone=True), nullable=False),
@@ -396,6 +454,7 @@ def upgrade() -> None:
     sa.Column('amount', paymentgraph.db.types.Money(), nullable=False),
     sa.Column('refund_reason_id', sa.String(), nullable=True),
     sa.Column('note', sa.String(), nullable=True),
+    sa.Column('status', sa.String(), server_default='succeeded', nullable=False),
     sa.Column('created_by', sa.String(), nullable=True),
     sa.Column('metadata', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
     sa.Column('created_at', paymentgraph.db.types.UTCDateTime(timezone=True), nullable=False),
@@ -433,6 +492,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('IDX_payment_deleted_at'))
 
     op.drop_table('payment')
+    with op.batch_alter_table('workflow_step', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('IDX_workflow_step_run_id'))
+
+    op.drop_table('workflow_step')
     with op.batch_alter_table('payment_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('IDX_payment_session_payment_collection_id'))
         batch_op.drop_index(batch_op.f('IDX_payment_session_deleted_at'))
@@ -458,6 +521,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('IDX_cart_line_item_cart_id'))
 
     op.drop_table('cart_line_item')
+    with op.batch_alter_table('workflow_run', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('IDX_workflow_run_status'))
+
+    op.drop_table('workflow_run')
+    op.drop_table('workflow_lock')
     with op.batch_alter_table('region_payment_provider', schema=None) as batch_op:
         batch_op.drop_index('IDX_region_payment_provider_region_id', postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
         batch_op.drop_index('IDX_region_payment_provider_payment_provider_id', postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
@@ -512,11 +580,16 @@ def downgrade() -> None:
 
     op.drop_table('order_claim_payment_collection')
     with op.batch_alter_table('order', schema=None) as batch_op:
+        batch_op.drop_index('UQ_order_cart_id_live', postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
         batch_op.drop_index(batch_op.f('IDX_order_region_id'))
         batch_op.drop_index(batch_op.f('IDX_order_deleted_at'))
         batch_op.drop_index(batch_op.f('IDX_order_customer_id'))
 
     op.drop_table('order')
+    with op.batch_alter_table('idempotency_key', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('IDX_idempotency_key_expires_at'))
+
+    op.drop_table('idempotency_key')
     with op.batch_alter_table('customer_account_holder', schema=None) as batch_op:
         batch_op.drop_index('UQ_customer_account_holder_account_holder_id_live', postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
         batch_op.drop_index(batch_op.f('IDX_customer_account_holder_id'))

@@ -1,9 +1,32 @@
-"""Stub: replaced by the real payment module service."""
+"""``PaymentModuleService``: Medusa's payment module service, one concern per file."""
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from __future__ import annotations
+
+from paymentgraph.modules.payment.service.account_holders import AccountHoldersMixin
+from paymentgraph.modules.payment.service.authorize import AuthorizeMixin
+from paymentgraph.modules.payment.service.captures import CapturesMixin
+from paymentgraph.modules.payment.service.collections import CollectionsMixin
+from paymentgraph.modules.payment.service.payments import PaymentsMixin
+from paymentgraph.modules.payment.service.providers import ProvidersMixin
+from paymentgraph.modules.payment.service.refund_reasons import RefundReasonsMixin
+from paymentgraph.modules.payment.service.refunds import RefundsMixin
+from paymentgraph.modules.payment.service.sessions import SessionsMixin
+from paymentgraph.modules.payment.service.webhooks import WebhooksMixin
 
 
-class PaymentModuleService:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], providers: object) -> None:
-        self.sessionmaker = sessionmaker
-        self.providers = providers
+class PaymentModuleService(
+    CollectionsMixin,
+    SessionsMixin,
+    AuthorizeMixin,
+    CapturesMixin,
+    RefundsMixin,
+    PaymentsMixin,
+    RefundReasonsMixin,
+    ProvidersMixin,
+    AccountHoldersMixin,
+    WebhooksMixin,
+):
+    """The payment module: ``PaymentModuleService(sessionmaker, providers)``; returns DTOs."""
+
+
+__all__ = ["PaymentModuleService"]

@@ -1,0 +1,1 @@
+"""All SQL of the payment module, split by table group. Functions take an open AsyncSession."""

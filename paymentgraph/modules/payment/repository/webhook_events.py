@@ -1,0 +1,96 @@
+"""SQL of ``payment_webhook_event``: store an event once, claim it for applying, record the outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from paymentgraph.db.types import utcnow
+from paymentgraph.modules.payment.models import WebhookEvent
+
+RECEIVED = "received"
+PROCESSING = "processing"
+PROCESSED = "processed"
+FAILED = "failed"
+STATUSES = (RECEIVED, PROCESSING, PROCESSED, FAILED)
+
+
+async def insert_once(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Insert the event unless (provider_id, event_id) is stored already; True when this call stored it."""
+    now = utcnow()
+    row = {**values, "status": RECEIVED, "attempts": 0, "created_at": now, "updated_at": now}
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = (
+        insert(WebhookEvent).values(**row).on_conflict_do_nothing(index_elements=["provider_id", "event_id"])
+    )
+    result = await session.execute(stmt)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def find(session: AsyncSession, provider_id: str, event_id: str) -> WebhookEvent | None:
+    stmt = select(WebhookEvent).where(
+        WebhookEvent.provider_id == provider_id, WebhookEvent.event_id == event_id
+    )
+    return (await session.execute(stmt)).scalars().first()
+
+
+async def get(session: AsyncSession, id: str) -> WebhookEvent | None:
+    return await session.get(WebhookEvent, id, populate_existing=True)
+
+
+async def claim(session: AsyncSession, id: str, from_statuses: Sequence[str]) -> bool:
+    """Move the event to ``processing`` if it is in one of ``from_statuses`` (one claimant wins)."""
+    stmt = (
+        update(WebhookEvent)
+        .where(WebhookEvent.id == id, WebhookEvent.status.in_(list(from_statuses)))
+        .values(status=PROCESSING, attempts=WebhookEvent.attempts + 1, updated_at=utcnow())
+    )
+    result = await session.execute(stmt)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def finish(session: AsyncSession, id: str, *, error: str | None) -> None:
+    """Record the outcome of an attempt: processed, or failed with its error (kept for admins)."""
+    now = utcnow()
+    values: dict[str, Any] = (
+        {"status": PROCESSED, "last_error": None, "processed_at": now, "updated_at": now}
+        if error is None
+        else {"status": FAILED, "last_error": error[:2000], "updated_at": now}
+    )
+    await session.execute(update(WebhookEvent).where(WebhookEvent.id == id).values(**values))
+
+
+async def list_events(
+    session: AsyncSession,
+    *,
+    statuses: Sequence[str] | None = None,
+    provider_id: str | None = None,
+    take: int | None = None,
+) -> list[WebhookEvent]:
+    """Events, oldest first, optionally only those in ``statuses`` and of one provider."""
+    stmt = select(WebhookEvent).order_by(WebhookEvent.created_at, WebhookEvent.id)
+    if statuses:
+        stmt = stmt.where(WebhookEvent.status.in_(list(statuses)))
+    if provider_id:
+        stmt = stmt.where(WebhookEvent.provider_id == provider_id)
+    if take is not None:
+        stmt = stmt.limit(take)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def retryable_ids(session: AsyncSession, *, stale_before: datetime) -> list[str]:
+    """Failed events, and events left received/processing since before ``stale_before`` (a crash)."""
+    stuck = WebhookEvent.status.in_([RECEIVED, PROCESSING]) & (WebhookEvent.updated_at < stale_before)
+    stmt = (
+        select(WebhookEvent.id)
+        .where((WebhookEvent.status == FAILED) | stuck)
+        .order_by(WebhookEvent.created_at, WebhookEvent.id)
+    )
+    return list((await session.execute(stmt)).scalars())

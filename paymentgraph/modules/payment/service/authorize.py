@@ -1,0 +1,149 @@
+"""Authorizing a payment session: the provider first (outside a transaction), then the payment row.
+
+Idempotent: a session that already has its payment returns it without asking the provider. When two
+authorizations race, the session row lock (and behind it the unique live-payment-per-session index)
+lets one record the payment; the other returns that payment and never cancels the winner's
+authorization (Medusa's rollback could, reference section 4.9 step 6).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from paymentgraph.db.ids import new_id
+from paymentgraph.db.session import read_session, write_transaction
+from paymentgraph.db.types import utcnow
+from paymentgraph.errors import AuthorizationFailed, NotAllowed, RequiresMore, not_found
+from paymentgraph.modules.payment import dto, models
+from paymentgraph.modules.payment.providers.base import (
+    PaymentInput,
+    PaymentOutput,
+    ProviderContext,
+    SessionStatus,
+)
+from paymentgraph.modules.payment.repository import common
+from paymentgraph.modules.payment.repository import payments as payment_repo
+from paymentgraph.modules.payment.service.base import ServiceBase, provider_context
+from paymentgraph.modules.payment.service.mapping import load_payments
+from paymentgraph.modules.payment.service.recompute import recompute_collection
+
+logger = logging.getLogger(__name__)
+
+_SUCCESS = {SessionStatus.AUTHORIZED, SessionStatus.CAPTURED}
+
+
+class AuthorizeMixin(ServiceBase):
+    async def authorize_payment_session(
+        self, id: str, context: Mapping[str, Any] | None = None
+    ) -> dto.Payment:
+        """Authorize a session with its provider and create its payment (returned)."""
+        async with read_session(self.sessionmaker) as session:
+            row = await common.get(session, models.PaymentSession, id)
+            if row is None:
+                raise not_found("PaymentSession", id)
+            existing = await payment_repo.live_payment_for_session(session, id)
+            if existing is not None:
+                return (await load_payments(session, [existing]))[0]
+        if row.status == "canceled":
+            raise NotAllowed(
+                f"Payment session {id} is canceled and cannot be authorized", payment_session_id=id
+            )
+
+        provider = self._provider(row.provider_id)
+        ctx = provider_context(context or row.context, idempotency_key=id)
+        output = await self._call(
+            provider.id,
+            "authorize the payment",
+            provider.authorize_payment(PaymentInput(data=row.data or {}, context=ctx)),
+            payment_session_id=id,
+        )
+        if output.status not in _SUCCESS:
+            await self._record_unauthorized(id, output)
+            status = output.status.value if output.status else "unknown"
+            error = RequiresMore if output.status == SessionStatus.REQUIRES_MORE else AuthorizationFailed
+            raise error(
+                f"Session: {id} was not authorized with the provider.",
+                payment_session_id=id,
+                provider_id=provider.id,
+                status=status,
+            )
+
+        release_ctx = provider_context(context or row.context, idempotency_key=f"{id}:release")
+        try:
+            return await self._record_authorization(id, output)
+        except IntegrityError:
+            # A concurrent authorization recorded the session's payment first: that one stands.
+            async with read_session(self.sessionmaker) as session:
+                winner = await payment_repo.live_payment_for_session(session, id)
+                if winner is not None:
+                    return (await load_payments(session, [winner]))[0]
+            await self._release(provider.id, output, release_ctx)
+            raise
+        except BaseException:
+            await self._release(provider.id, output, release_ctx)
+            raise
+
+    async def _release(self, provider_id: str, output: PaymentOutput, ctx: ProviderContext) -> None:
+        """Cancel at the provider an authorization we could not record (the original error wins)."""
+        try:
+            await self._provider(provider_id).cancel_payment(PaymentInput(data=output.data, context=ctx))
+        except Exception:
+            logger.exception("could not cancel an unrecorded authorization at %s", provider_id)
+
+    async def _record_unauthorized(self, session_id: str, output: PaymentOutput) -> None:
+        async with write_transaction(self.sessionmaker) as session:
+            row = await payment_repo.lock_session(session, session_id)
+            if row is None:
+                return
+            status = output.status.value if output.status else "error"
+            await common.update(session, row, {"status": status, "data": output.data or row.data})
+            await recompute_collection(session, row.payment_collection_id)
+
+    async def _record_authorization(self, session_id: str, output: PaymentOutput) -> dto.Payment:
+        async with write_transaction(self.sessionmaker) as session:
+            row = await payment_repo.lock_session(session, session_id)
+            if row is None:
+                raise not_found("PaymentSession", session_id)
+            existing = await payment_repo.live_payment_for_session(session, session_id)
+            if existing is not None:
+                # The session lock serialised us behind a concurrent authorization that won.
+                return (await load_payments(session, [existing]))[0]
+            now = utcnow()
+            data = output.data or row.data or {}
+            await common.update(
+                session,
+                row,
+                {"status": "authorized", "data": data, "authorized_at": row.authorized_at or now},
+            )
+            payment = await common.insert(
+                session,
+                models.Payment,
+                {
+                    "id": new_id("pay"),
+                    "payment_collection_id": row.payment_collection_id,
+                    "payment_session_id": row.id,
+                    "amount": row.amount,
+                    "currency_code": row.currency_code,
+                    "provider_id": row.provider_id,
+                    "data": data,
+                },
+            )
+            if output.status == SessionStatus.CAPTURED:
+                # Captured at the provider already (auto-capture): record it without asking again.
+                await common.insert(
+                    session,
+                    models.Capture,
+                    {
+                        "id": new_id("capt"),
+                        "payment_id": payment.id,
+                        "amount": row.amount,
+                        "status": "succeeded",
+                    },
+                )
+                await common.update(session, payment, {"captured_amount": row.amount, "captured_at": now})
+            await recompute_collection(session, row.payment_collection_id)
+            return (await load_payments(session, [payment]))[0]

@@ -1,0 +1,72 @@
+"""State shared by the service's concerns: the sessionmaker, the providers, and provider calls."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Mapping
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from paymentgraph.errors import DomainError, InvalidData, NotAllowed, ProviderError
+from paymentgraph.modules.payment import models
+from paymentgraph.modules.payment.providers.base import AbstractPaymentProvider, ProviderContext
+from paymentgraph.modules.payment.providers.registry import ProviderRegistry
+from paymentgraph.modules.payment.repository import common
+
+T = TypeVar("T")
+
+_CONTEXT_KEYS = {"idempotency_key", "customer", "account_holder"}
+
+
+def provider_context(context: Mapping[str, Any] | None, *, idempotency_key: str | None) -> ProviderContext:
+    """The provider context from a caller's dict; our idempotency key wins over the caller's."""
+    context = require_dict(context, "context")
+    return ProviderContext(
+        idempotency_key=idempotency_key or context.get("idempotency_key"),
+        customer=context.get("customer"),
+        account_holder=context.get("account_holder"),
+        extra={k: v for k, v in context.items() if k not in _CONTEXT_KEYS},
+    )
+
+
+def require_dict(value: Any, field: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidData(f"{field} must be an object", field=field)
+    return dict(value)
+
+
+class ServiceBase:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], providers: ProviderRegistry) -> None:
+        self.sessionmaker = sessionmaker
+        self.providers = providers
+
+    def _provider(self, provider_id: str) -> AbstractPaymentProvider:
+        return self.providers.get(provider_id)
+
+    async def _enabled_provider(self, session: AsyncSession, provider_id: Any) -> AbstractPaymentProvider:
+        """A loaded provider whose row is enabled; NOT_ALLOWED otherwise."""
+        if not isinstance(provider_id, str) or not provider_id:
+            raise InvalidData("provider_id is required", field="provider_id")
+        row = await common.get(session, models.PaymentProvider, provider_id)
+        if provider_id not in self.providers or row is None:
+            raise NotAllowed(
+                f"Payment provider {provider_id} is not available; loaded providers: "
+                f"{', '.join(self.providers.ids()) or 'none'}",
+                provider_id=provider_id,
+            )
+        if not row.is_enabled:
+            raise NotAllowed(f"Payment provider {provider_id} is disabled", provider_id=provider_id)
+        return self.providers.get(provider_id)
+
+    async def _call(self, provider_id: str, action: str, call: Awaitable[T], **ids: Any) -> T:
+        """Await a provider call; anything but a DomainError becomes a ProviderError naming the ids."""
+        try:
+            return await call
+        except DomainError:
+            raise
+        except Exception as exc:
+            raise ProviderError(
+                f"Payment provider {provider_id} failed to {action}: {exc}", provider_id=provider_id, **ids
+            ) from exc

@@ -1,0 +1,144 @@
+"""Capturing a payment: reserve under the payment's row lock, ask the provider, record or compensate.
+
+The pending capture row is written and committed under the lock, so it counts toward the capturable
+amount for every concurrent request; only then is the provider called (idempotency key: the capture
+id). Success marks the capture succeeded and moves the payment's running sum; failure removes the
+pending row and raises ProviderError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from paymentgraph.db.ids import new_id
+from paymentgraph.db.session import read_session, write_transaction
+from paymentgraph.db.types import utcnow
+from paymentgraph.errors import InvalidData, not_found
+from paymentgraph.modules.payment import dto, models
+from paymentgraph.modules.payment.providers.base import CapturePaymentInput, PaymentOutput
+from paymentgraph.modules.payment.repository import common
+from paymentgraph.modules.payment.repository import payments as payment_repo
+from paymentgraph.modules.payment.service.base import ServiceBase, provider_context, require_dict
+from paymentgraph.modules.payment.service.mapping import capture_dto, load_payments
+from paymentgraph.modules.payment.service.recompute import recompute_collection
+from paymentgraph.money import parse_amount
+
+ZERO = Decimal(0)
+
+
+class CapturesMixin(ServiceBase):
+    async def capture_payment(self, data: Mapping[str, Any]) -> dto.Payment:
+        """Capture ``amount`` of a payment (omitted: what remains); returns the payment with captures.
+
+        A fully captured payment asked again without an amount is returned unchanged (idempotent, so
+        a webhook and a manual capture cannot capture twice). ``is_captured: True`` records a capture
+        the provider already made (a webhook, an auto-capture) without asking the provider again.
+        """
+        data = require_dict(data, "data")
+        payment_id = data.get("payment_id")
+        if not isinstance(payment_id, str) or not payment_id:
+            raise InvalidData("payment_id is required", field="payment_id")
+        metadata = require_dict(data.get("metadata"), "metadata") or None
+        already_captured = data.get("is_captured") is True
+        capture_id = new_id("capt")
+
+        async with write_transaction(self.sessionmaker) as session:
+            payment = await common.get(session, models.Payment, payment_id, lock=True)
+            if payment is None:
+                raise not_found("Payment", payment_id)
+            if payment.canceled_at is not None:
+                raise InvalidData(f"The payment: {payment_id} has been canceled.", payment_id=payment_id)
+            captures = await payment_repo.captures_of(session, [payment_id])
+            reserved = sum((c.amount for c in captures), ZERO)  # pending ones included
+            remaining = payment.amount - reserved
+            requested = data.get("amount")
+            if requested is None:
+                if remaining <= 0:
+                    return (await load_payments(session, [payment]))[0]
+                amount = remaining
+            else:
+                amount = parse_amount(requested, payment.currency_code, positive=True)
+                if amount > remaining:
+                    raise InvalidData(
+                        "You cannot capture more than the authorized amount substracted by what is already "
+                        f"captured (payment {payment_id}: {remaining} of {payment.amount} "
+                        f"{payment.currency_code.upper()} left).",
+                        payment_id=payment_id,
+                        field="amount",
+                    )
+            await common.insert(
+                session,
+                models.Capture,
+                {
+                    "id": capture_id,
+                    "payment_id": payment_id,
+                    "amount": amount,
+                    "status": "pending",
+                    "created_by": data.get("captured_by"),
+                    "metadata": metadata,
+                },
+            )
+            if already_captured:
+                return await self._apply_capture(session, payment_id, capture_id, PaymentOutput())
+            provider_id, payment_data, currency = (
+                payment.provider_id,
+                payment.data or {},
+                payment.currency_code,
+            )
+
+        provider = self._provider(provider_id)
+        try:
+            output = await self._call(
+                provider_id,
+                "capture the payment",
+                provider.capture_payment(
+                    CapturePaymentInput(
+                        data=payment_data,
+                        context=provider_context(None, idempotency_key=capture_id),
+                        amount=amount,
+                        currency_code=currency,
+                    )
+                ),
+                payment_id=payment_id,
+                capture_id=capture_id,
+            )
+        except BaseException:
+            async with write_transaction(self.sessionmaker) as session:
+                await common.hard_delete(session, models.Capture, [capture_id])
+            raise
+        return await self._record_capture(payment_id, capture_id, output)
+
+    async def _record_capture(self, payment_id: str, capture_id: str, output: PaymentOutput) -> dto.Payment:
+        async with write_transaction(self.sessionmaker) as session:
+            return await self._apply_capture(session, payment_id, capture_id, output)
+
+    async def _apply_capture(
+        self, session: AsyncSession, payment_id: str, capture_id: str, output: PaymentOutput
+    ) -> dto.Payment:
+        """Mark a capture succeeded and move the payment's sum and the collection (under the lock)."""
+        payment = await common.get(session, models.Payment, payment_id, lock=True)
+        capture = await common.get(session, models.Capture, capture_id)
+        if payment is None or capture is None:
+            raise not_found("Payment", payment_id)
+        await common.update(session, capture, {"status": "succeeded"})
+        captured = payment.captured_amount + capture.amount
+        values: dict[str, Any] = {"captured_amount": captured}
+        if output.data:
+            values["data"] = output.data
+        if captured >= payment.amount and payment.captured_at is None:
+            values["captured_at"] = utcnow()
+        await common.update(session, payment, values)
+        await recompute_collection(session, payment.payment_collection_id)
+        return (await load_payments(session, [payment]))[0]
+
+    async def list_captures(
+        self, filters: Mapping[str, Any] | None = None, *, skip: int = 0, take: int | None = None
+    ) -> list[dto.Capture]:
+        """Captures matching equality/IN filters (e.g. ``{"payment_id": id}``), oldest first."""
+        async with read_session(self.sessionmaker) as session:
+            rows = await common.list_rows(session, models.Capture, filters, skip=skip, take=take)
+            return [capture_dto(r) for r in rows]

@@ -1,0 +1,157 @@
+"""Payment collections: create, update, delete, complete, retrieve, list."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, overload
+
+from paymentgraph.db.ids import new_id
+from paymentgraph.db.session import read_session, write_transaction
+from paymentgraph.db.types import utcnow
+from paymentgraph.errors import InvalidData, not_found
+from paymentgraph.modules.payment import dto, models
+from paymentgraph.modules.payment.entities import COLLECTION_STATUSES
+from paymentgraph.modules.payment.repository import common
+from paymentgraph.modules.payment.service.base import ServiceBase, require_dict
+from paymentgraph.modules.payment.service.mapping import load_collections
+from paymentgraph.modules.payment.service.recompute import recompute_collection
+from paymentgraph.money import normalize_currency, parse_amount
+
+_UPDATABLE = {"currency_code", "amount", "status", "metadata"}
+
+
+def _collection_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    if not isinstance(data, Mapping):
+        raise InvalidData("A payment collection must be given as an object", field="data")
+    if data.get("currency_code") is None:
+        raise InvalidData(
+            "Value for PaymentCollection.currency_code is required, 'undefined' found", field="currency_code"
+        )
+    if data.get("amount") is None:
+        raise InvalidData("Value for PaymentCollection.amount is required, 'undefined' found", field="amount")
+    currency = normalize_currency(data["currency_code"])
+    return {
+        "id": data.get("id") or new_id("pay_col"),
+        "currency_code": currency,
+        "amount": parse_amount(data["amount"], currency),
+        "metadata": require_dict(data.get("metadata"), "metadata") or None,
+        "status": "not_paid",
+    }
+
+
+class CollectionsMixin(ServiceBase):
+    @overload
+    async def create_payment_collections(self, data: Mapping[str, Any]) -> dto.PaymentCollection: ...
+    @overload
+    async def create_payment_collections(
+        self, data: Sequence[Mapping[str, Any]]
+    ) -> list[dto.PaymentCollection]: ...
+    async def create_payment_collections(
+        self, data: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+    ) -> dto.PaymentCollection | list[dto.PaymentCollection]:
+        """Create one collection (dict in, DTO out) or several (list in, list out)."""
+        items = [data] if isinstance(data, Mapping) else list(data)
+        values = [_collection_values(item) for item in items]
+        async with write_transaction(self.sessionmaker) as session:
+            rows = [await common.insert(session, models.PaymentCollection, v) for v in values]
+            result = await load_collections(session, rows)
+        return result[0] if isinstance(data, Mapping) else result
+
+    @overload
+    async def update_payment_collections(
+        self, id_or_selector: str, data: Mapping[str, Any]
+    ) -> dto.PaymentCollection: ...
+    @overload
+    async def update_payment_collections(
+        self, id_or_selector: Mapping[str, Any], data: Mapping[str, Any]
+    ) -> list[dto.PaymentCollection]: ...
+    async def update_payment_collections(
+        self, id_or_selector: str | Mapping[str, Any], data: Mapping[str, Any]
+    ) -> dto.PaymentCollection | list[dto.PaymentCollection]:
+        """Update one collection by id (DTO out) or every collection a filter selects (list out)."""
+        data = require_dict(data, "data")
+        unknown = set(data) - _UPDATABLE
+        if unknown:
+            raise InvalidData(
+                f"Cannot update {', '.join(sorted(unknown))} of a payment collection",
+                field=sorted(unknown)[0],
+            )
+        if "status" in data and data["status"] not in COLLECTION_STATUSES:
+            raise InvalidData(f"status must be one of {', '.join(COLLECTION_STATUSES)}", field="status")
+        async with write_transaction(self.sessionmaker) as session:
+            if isinstance(id_or_selector, str):
+                row = await common.get(session, models.PaymentCollection, id_or_selector, lock=True)
+                if row is None:
+                    raise not_found("PaymentCollection", id_or_selector)
+                rows = [row]
+            else:
+                rows = await common.list_rows(session, models.PaymentCollection, id_or_selector)
+            for row in rows:
+                currency = (
+                    normalize_currency(data["currency_code"])
+                    if "currency_code" in data
+                    else row.currency_code
+                )
+                values: dict[str, Any] = {}
+                if "currency_code" in data:
+                    values["currency_code"] = currency
+                if "amount" in data:
+                    values["amount"] = parse_amount(data["amount"], currency)
+                elif "currency_code" in data:
+                    values["amount"] = parse_amount(row.amount, currency)  # still exact in the new currency
+                if "metadata" in data:
+                    values["metadata"] = require_dict(data["metadata"], "metadata") or None
+                await common.update(session, row, values)
+                # Amount or currency move status; an explicit status is the caller's word and wins.
+                await recompute_collection(session, row.id)
+                if "status" in data:
+                    await common.update(session, row, {"status": data["status"]})
+            result = await load_collections(session, rows)
+        return result[0] if isinstance(id_or_selector, str) else result
+
+    async def delete_payment_collections(self, ids: str | Sequence[str]) -> None:
+        """Delete collections with their sessions, payments, captures and refunds."""
+        id_list = [ids] if isinstance(ids, str) else list(ids)
+        async with write_transaction(self.sessionmaker) as session:
+            found = {r.id for r in await common.get_many(session, models.PaymentCollection, id_list)}
+            for id in id_list:
+                if id not in found:
+                    raise not_found("PaymentCollection", id)
+            await common.hard_delete(session, models.PaymentCollection, id_list)
+
+    @overload
+    async def complete_payment_collections(self, ids: str) -> dto.PaymentCollection: ...  # type: ignore[overload-overlap]
+    @overload
+    async def complete_payment_collections(self, ids: Sequence[str]) -> list[dto.PaymentCollection]: ...
+    async def complete_payment_collections(
+        self, ids: str | Sequence[str]
+    ) -> dto.PaymentCollection | list[dto.PaymentCollection]:
+        """Set completed_at on each collection (kept if already set)."""
+        id_list = [ids] if isinstance(ids, str) else list(ids)
+        async with write_transaction(self.sessionmaker) as session:
+            rows = []
+            for id in id_list:
+                row = await common.get(session, models.PaymentCollection, id, lock=True)
+                if row is None:
+                    raise not_found("PaymentCollection", id)
+                if row.completed_at is None:
+                    await common.update(session, row, {"completed_at": utcnow()})
+                rows.append(row)
+            result = await load_collections(session, rows)
+        return result[0] if isinstance(ids, str) else result
+
+    async def retrieve_payment_collection(self, id: str) -> dto.PaymentCollection:
+        """One collection with its sessions and payments; NOT_FOUND if missing."""
+        async with read_session(self.sessionmaker) as session:
+            row = await common.get(session, models.PaymentCollection, id)
+            if row is None:
+                raise not_found("PaymentCollection", id)
+            return (await load_collections(session, [row]))[0]
+
+    async def list_payment_collections(
+        self, filters: Mapping[str, Any] | None = None, *, skip: int = 0, take: int | None = None
+    ) -> list[dto.PaymentCollection]:
+        """Collections matching equality/IN filters, oldest first."""
+        async with read_session(self.sessionmaker) as session:
+            rows = await common.list_rows(session, models.PaymentCollection, filters, skip=skip, take=take)
+            return await load_collections(session, rows)

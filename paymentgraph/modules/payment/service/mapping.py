@@ -1,0 +1,157 @@
+"""ORM rows to DTOs, loading nested lists with one statement per level."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from paymentgraph.modules.payment import dto, models
+from paymentgraph.modules.payment.repository import collections as collection_repo
+from paymentgraph.modules.payment.repository import payments as payment_repo
+
+
+def capture_dto(row: models.Capture) -> dto.Capture:
+    return dto.Capture(
+        id=row.id,
+        payment_id=row.payment_id,
+        amount=row.amount,
+        status=row.status,
+        created_by=row.created_by,
+        metadata=row.metadata_,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def refund_dto(row: models.Refund) -> dto.Refund:
+    return dto.Refund(
+        id=row.id,
+        payment_id=row.payment_id,
+        amount=row.amount,
+        status=row.status,
+        refund_reason_id=row.refund_reason_id,
+        note=row.note,
+        created_by=row.created_by,
+        metadata=row.metadata_,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def payment_dto(
+    row: models.Payment, captures: Sequence[dto.Capture] = (), refunds: Sequence[dto.Refund] = ()
+) -> dto.Payment:
+    return dto.Payment(
+        id=row.id,
+        payment_collection_id=row.payment_collection_id,
+        payment_session_id=row.payment_session_id,
+        amount=row.amount,
+        currency_code=row.currency_code,
+        provider_id=row.provider_id,
+        data=row.data,
+        metadata=row.metadata_,
+        captured_at=row.captured_at,
+        canceled_at=row.canceled_at,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        captured_amount=row.captured_amount,
+        refunded_amount=row.refunded_amount,
+        captures=tuple(captures),
+        refunds=tuple(refunds),
+    )
+
+
+def session_dto(row: models.PaymentSession) -> dto.PaymentSession:
+    return dto.PaymentSession(
+        id=row.id,
+        payment_collection_id=row.payment_collection_id,
+        currency_code=row.currency_code,
+        amount=row.amount,
+        provider_id=row.provider_id,
+        data=row.data or {},
+        context=row.context,
+        status=row.status,
+        authorized_at=row.authorized_at,
+        metadata=row.metadata_,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def collection_dto(
+    row: models.PaymentCollection,
+    sessions: Sequence[dto.PaymentSession] = (),
+    payments: Sequence[dto.Payment] = (),
+) -> dto.PaymentCollection:
+    return dto.PaymentCollection(
+        id=row.id,
+        currency_code=row.currency_code,
+        amount=row.amount,
+        status=row.status,
+        completed_at=row.completed_at,
+        metadata=row.metadata_,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        authorized_amount=row.authorized_amount,
+        captured_amount=row.captured_amount,
+        refunded_amount=row.refunded_amount,
+        payment_sessions=tuple(sessions),
+        payments=tuple(payments),
+    )
+
+
+def refund_reason_dto(row: models.RefundReason) -> dto.RefundReason:
+    return dto.RefundReason(
+        id=row.id,
+        label=row.label,
+        code=row.code,
+        description=row.description,
+        metadata=row.metadata_,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def provider_dto(row: models.PaymentProvider) -> dto.PaymentProvider:
+    return dto.PaymentProvider(id=row.id, is_enabled=row.is_enabled)
+
+
+def account_holder_dto(row: models.AccountHolder) -> dto.AccountHolder:
+    return dto.AccountHolder(
+        id=row.id,
+        provider_id=row.provider_id,
+        external_id=row.external_id,
+        email=row.email,
+        data=row.data or {},
+        metadata=row.metadata_,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+async def load_payments(session: AsyncSession, rows: Sequence[models.Payment]) -> list[dto.Payment]:
+    """Payment DTOs with their captures and refunds (two statements for any number of payments)."""
+    ids = [r.id for r in rows]
+    captures: dict[str, list[dto.Capture]] = defaultdict(list)
+    refunds: dict[str, list[dto.Refund]] = defaultdict(list)
+    for c in await payment_repo.captures_of(session, ids):
+        captures[c.payment_id].append(capture_dto(c))
+    for r in await payment_repo.refunds_of(session, ids):
+        refunds[r.payment_id].append(refund_dto(r))
+    return [payment_dto(r, captures[r.id], refunds[r.id]) for r in rows]
+
+
+async def load_collections(
+    session: AsyncSession, rows: Sequence[models.PaymentCollection]
+) -> list[dto.PaymentCollection]:
+    """Collection DTOs with their sessions and payments (and the payments' captures and refunds)."""
+    ids = [r.id for r in rows]
+    sessions: dict[str, list[dto.PaymentSession]] = defaultdict(list)
+    payments: dict[str, list[dto.Payment]] = defaultdict(list)
+    for s in await collection_repo.sessions_of(session, ids):
+        sessions[s.payment_collection_id].append(session_dto(s))
+    for p in await load_payments(session, await collection_repo.payments_of(session, ids)):
+        payments[p.payment_collection_id].append(p)
+    return [collection_dto(r, sessions[r.id], payments[r.id]) for r in rows]

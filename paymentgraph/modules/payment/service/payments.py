@@ -1,0 +1,107 @@
+"""Payments: cancel (write the intent, ask the provider, compensate), update, retrieve, list."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from paymentgraph.db.session import read_session, write_transaction
+from paymentgraph.db.types import utcnow
+from paymentgraph.errors import InvalidData, NotAllowed, not_found
+from paymentgraph.modules.payment import dto, models
+from paymentgraph.modules.payment.providers.base import PaymentInput
+from paymentgraph.modules.payment.repository import common
+from paymentgraph.modules.payment.repository import payments as payment_repo
+from paymentgraph.modules.payment.service.base import ServiceBase, provider_context, require_dict
+from paymentgraph.modules.payment.service.mapping import load_payments
+from paymentgraph.modules.payment.service.recompute import recompute_collection
+
+
+class PaymentsMixin(ServiceBase):
+    async def cancel_payment(self, id: str) -> dto.Payment:
+        """Cancel an authorized payment at its provider; refused once anything was captured.
+
+        ``canceled_at`` is written first under the payment's lock, so a concurrent capture is refused
+        while the provider is asked; if the provider fails it is cleared again.
+        """
+        async with write_transaction(self.sessionmaker) as session:
+            payment = await common.get(session, models.Payment, id, lock=True)
+            if payment is None:
+                raise not_found("Payment", id)
+            if payment.canceled_at is not None:
+                return (await load_payments(session, [payment]))[0]
+            if await payment_repo.payment_ids_with_captures(session, [id]):
+                raise NotAllowed(
+                    f"Cannot cancel a payment: {id} that has been captured. Refund it instead.", payment_id=id
+                )
+            await common.update(session, payment, {"canceled_at": utcnow()})
+            await recompute_collection(session, payment.payment_collection_id)
+            provider_id, data, collection_id = (
+                payment.provider_id,
+                payment.data or {},
+                payment.payment_collection_id,
+            )
+
+        provider = self._provider(provider_id)
+        try:
+            output = await self._call(
+                provider_id,
+                "cancel the payment",
+                provider.cancel_payment(
+                    PaymentInput(data=data, context=provider_context(None, idempotency_key=id))
+                ),
+                payment_id=id,
+            )
+        except BaseException:
+            async with write_transaction(self.sessionmaker) as session:
+                payment = await common.get(session, models.Payment, id, lock=True)
+                if payment is not None:
+                    await common.update(session, payment, {"canceled_at": None})
+                await recompute_collection(session, collection_id)
+            raise
+        async with write_transaction(self.sessionmaker) as session:
+            payment = await common.get(session, models.Payment, id, lock=True)
+            if payment is None:
+                raise not_found("Payment", id)
+            if output.data:
+                await common.update(session, payment, {"data": output.data})
+            return (await load_payments(session, [payment]))[0]
+
+    async def update_payment(self, data: Mapping[str, Any]) -> dto.Payment:
+        """Update a payment's ``data`` or ``metadata`` (no provider call, as in Medusa)."""
+        data = require_dict(data, "data")
+        id = data.get("id")
+        if not isinstance(id, str) or not id:
+            raise InvalidData("id is required", field="id")
+        unknown = set(data) - {"id", "data", "metadata"}
+        if unknown:
+            raise InvalidData(
+                f"Cannot update {', '.join(sorted(unknown))} of a payment", field=sorted(unknown)[0]
+            )
+        values = {
+            k: (require_dict(v, k) if k == "data" else require_dict(v, k) or None)
+            for k, v in data.items()
+            if k != "id"
+        }
+        async with write_transaction(self.sessionmaker) as session:
+            payment = await common.get(session, models.Payment, id, lock=True)
+            if payment is None:
+                raise not_found("Payment", id)
+            await common.update(session, payment, values)
+            return (await load_payments(session, [payment]))[0]
+
+    async def retrieve_payment(self, id: str) -> dto.Payment:
+        """One payment with its captures and refunds; NOT_FOUND if missing."""
+        async with read_session(self.sessionmaker) as session:
+            payment = await common.get(session, models.Payment, id)
+            if payment is None:
+                raise not_found("Payment", id)
+            return (await load_payments(session, [payment]))[0]
+
+    async def list_payments(
+        self, filters: Mapping[str, Any] | None = None, *, skip: int = 0, take: int | None = None
+    ) -> list[dto.Payment]:
+        """Payments matching equality/IN filters, with captures and refunds, oldest first."""
+        async with read_session(self.sessionmaker) as session:
+            rows = await common.list_rows(session, models.Payment, filters, skip=skip, take=take)
+            return await load_payments(session, rows)

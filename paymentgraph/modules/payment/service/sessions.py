@@ -1,0 +1,253 @@
+"""Payment sessions: created through the provider, updated, deleted, read.
+
+The provider is called outside any database transaction: the session row is written first (so the
+provider gets the session id as its idempotency key), then the provider's answer is recorded; if the
+provider fails the row is removed again and the collection recomputed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from paymentgraph.db.ids import new_id
+from paymentgraph.db.session import read_session, write_transaction
+from paymentgraph.errors import InvalidData, NotAllowed, not_found
+from paymentgraph.modules.payment import dto, models
+from paymentgraph.modules.payment.entities import SESSION_STATUSES
+from paymentgraph.modules.payment.providers.base import (
+    InitiatePaymentInput,
+    PaymentInput,
+    UpdatePaymentInput,
+)
+from paymentgraph.modules.payment.repository import common
+from paymentgraph.modules.payment.repository import payments as payment_repo
+from paymentgraph.modules.payment.service.base import ServiceBase, provider_context, require_dict
+from paymentgraph.modules.payment.service.mapping import session_dto
+from paymentgraph.modules.payment.service.recompute import recompute_collection
+from paymentgraph.money import normalize_currency, parse_amount
+
+_CLOSED = {"completed", "canceled"}
+
+
+class SessionsMixin(ServiceBase):
+    async def create_payment_session(
+        self, payment_collection_id: str, data: Mapping[str, Any]
+    ) -> dto.PaymentSession:
+        """Create a session with ``provider_id`` (amount and currency default to the collection's)."""
+        data = require_dict(data, "data")
+        caller_data = require_dict(data.get("data"), "data.data")
+        context = require_dict(data.get("context"), "context")
+        metadata = require_dict(data.get("metadata"), "metadata") or None
+        session_id = new_id("payses")
+        async with write_transaction(self.sessionmaker) as session:
+            collection = await common.get(session, models.PaymentCollection, payment_collection_id, lock=True)
+            if collection is None:
+                raise not_found("PaymentCollection", payment_collection_id)
+            if collection.status in _CLOSED:
+                raise NotAllowed(
+                    f"Cannot create a payment session in payment collection {collection.id}: "
+                    f"it is {collection.status}",
+                    payment_collection_id=collection.id,
+                )
+            provider = await self._enabled_provider(session, data.get("provider_id"))
+            currency = collection.currency_code
+            if (
+                data.get("currency_code") is not None
+                and normalize_currency(data["currency_code"]) != currency
+            ):
+                raise InvalidData(
+                    f"currency_code {data['currency_code']!r} does not match the payment collection's "
+                    f"currency {currency.upper()}",
+                    field="currency_code",
+                    payment_collection_id=collection.id,
+                )
+            amount = (
+                parse_amount(data["amount"], currency)
+                if data.get("amount") is not None
+                else collection.amount
+            )
+            await common.insert(
+                session,
+                models.PaymentSession,
+                {
+                    "id": session_id,
+                    "payment_collection_id": collection.id,
+                    "provider_id": provider.id,
+                    "currency_code": currency,
+                    "amount": amount,
+                    "data": caller_data,
+                    "context": context or None,
+                    "metadata": metadata,
+                    "status": "pending",
+                },
+            )
+            await recompute_collection(session, collection.id)
+
+        try:
+            output = await self._call(
+                provider.id,
+                "initiate the payment",
+                provider.initiate_payment(
+                    InitiatePaymentInput(
+                        amount=amount,
+                        currency_code=currency,
+                        data={**caller_data, "session_id": session_id},
+                        context=provider_context(context, idempotency_key=session_id),
+                    )
+                ),
+                payment_session_id=session_id,
+            )
+        except BaseException:
+            await self._remove_session(session_id, payment_collection_id)
+            raise
+
+        try:
+            async with write_transaction(self.sessionmaker) as session:
+                row = await common.get(session, models.PaymentSession, session_id, lock=True)
+                if row is None:  # deleted meanwhile; nothing to record
+                    raise not_found("PaymentSession", session_id)
+                status = output.status.value if output.status else "pending"
+                await common.update(session, row, {"data": {**caller_data, **output.data}, "status": status})
+                await recompute_collection(session, payment_collection_id)
+                return session_dto(row)
+        except BaseException:
+            # The provider holds a payment we could not record: release it, then drop our row.
+            try:
+                await provider.delete_payment(
+                    PaymentInput(
+                        data=output.data, context=provider_context(context, idempotency_key=session_id)
+                    )
+                )
+            finally:
+                await self._remove_session(session_id, payment_collection_id)
+            raise
+
+    async def _remove_session(self, session_id: str, collection_id: str) -> None:
+        async with write_transaction(self.sessionmaker) as session:
+            await common.hard_delete(session, models.PaymentSession, [session_id])
+            await recompute_collection(session, collection_id)
+
+    async def update_payment_session(self, data: Mapping[str, Any]) -> dto.PaymentSession:
+        """Update a session's amount, currency, data, context, status or metadata.
+
+        The provider is asked only when amount, currency or data change (Medusa always asks, with the
+        caller's possibly missing fields); an authorized session's money fields cannot change.
+        """
+        data = require_dict(data, "data")
+        session_id = data.get("id")
+        if not isinstance(session_id, str) or not session_id:
+            raise InvalidData("id is required", field="id")
+        if "status" in data and data["status"] not in SESSION_STATUSES:
+            raise InvalidData(f"status must be one of {', '.join(SESSION_STATUSES)}", field="status")
+        async with read_session(self.sessionmaker) as session:
+            row = await common.get(session, models.PaymentSession, session_id)
+            if row is None:
+                raise not_found("PaymentSession", session_id)
+            collection = await common.get(session, models.PaymentCollection, row.payment_collection_id)
+            payment = await payment_repo.live_payment_for_session(session, session_id)
+        assert collection is not None
+        currency = row.currency_code
+        if data.get("currency_code") is not None:
+            currency = normalize_currency(data["currency_code"])
+            if currency != collection.currency_code:
+                raise InvalidData(
+                    f"currency_code {data['currency_code']!r} does not match the payment collection's "
+                    f"currency {collection.currency_code.upper()}",
+                    field="currency_code",
+                    payment_session_id=session_id,
+                )
+        amount = parse_amount(data["amount"], currency) if data.get("amount") is not None else row.amount
+        new_data = require_dict(data["data"], "data.data") if data.get("data") is not None else row.data
+        money_changed = amount != row.amount or currency != row.currency_code or new_data != row.data
+        if money_changed and payment is not None:
+            raise NotAllowed(
+                f"Payment session {session_id} is authorized (payment {payment.id}); its amount, currency "
+                "and data can no longer change",
+                payment_session_id=session_id,
+                payment_id=payment.id,
+            )
+        context = require_dict(data["context"], "context") if "context" in data else row.context
+        status = row.status
+        provider_data = new_data
+        if money_changed:
+            provider = self._provider(row.provider_id)
+            output = await self._call(
+                provider.id,
+                "update the payment",
+                provider.update_payment(
+                    UpdatePaymentInput(
+                        amount=amount,
+                        currency_code=currency,
+                        data=new_data,
+                        context=provider_context(context, idempotency_key=None),
+                    )
+                ),
+                payment_session_id=session_id,
+            )
+            provider_data = output.data if output.data else new_data
+            status = output.status.value if output.status else status
+        values: dict[str, Any] = {
+            "amount": amount,
+            "currency_code": currency,
+            "data": provider_data,
+            "context": context or None,
+            "status": data.get("status") or status,
+        }
+        if "metadata" in data:
+            values["metadata"] = require_dict(data["metadata"], "metadata") or None
+        async with write_transaction(self.sessionmaker) as session:
+            locked = await payment_repo.lock_session(session, session_id)
+            if locked is None:
+                raise not_found("PaymentSession", session_id)
+            if money_changed and await payment_repo.live_payment_for_session(session, session_id):
+                # Authorized while the provider was being asked: the payment's terms stand.
+                raise NotAllowed(
+                    f"Payment session {session_id} was authorized meanwhile; its amount, currency and data "
+                    "can no longer change",
+                    payment_session_id=session_id,
+                )
+            await common.update(session, locked, values)
+            await recompute_collection(session, locked.payment_collection_id)
+            return session_dto(locked)
+
+    async def delete_payment_session(self, id: str) -> None:
+        """Delete a session at the provider, then here; refused while it holds a live payment."""
+        async with read_session(self.sessionmaker) as session:
+            row = await common.get(session, models.PaymentSession, id)
+            if row is None:
+                raise not_found("PaymentSession", id)
+            payment = await payment_repo.live_payment_for_session(session, id)
+        if payment is not None and payment.canceled_at is None:
+            raise NotAllowed(
+                f"Payment session {id} has payment {payment.id}; "
+                "cancel the payment before deleting the session",
+                payment_session_id=id,
+                payment_id=payment.id,
+            )
+        provider = self._provider(row.provider_id)
+        await self._call(
+            provider.id,
+            "delete the payment",
+            provider.delete_payment(
+                PaymentInput(data=row.data or {}, context=provider_context(None, idempotency_key=id))
+            ),
+            payment_session_id=id,
+        )
+        await self._remove_session(id, row.payment_collection_id)
+
+    async def retrieve_payment_session(self, id: str) -> dto.PaymentSession:
+        """One session; NOT_FOUND if missing."""
+        async with read_session(self.sessionmaker) as session:
+            row = await common.get(session, models.PaymentSession, id)
+            if row is None:
+                raise not_found("PaymentSession", id)
+            return session_dto(row)
+
+    async def list_payment_sessions(
+        self, filters: Mapping[str, Any] | None = None, *, skip: int = 0, take: int | None = None
+    ) -> list[dto.PaymentSession]:
+        """Sessions matching equality/IN filters, oldest first."""
+        async with read_session(self.sessionmaker) as session:
+            rows = await common.list_rows(session, models.PaymentSession, filters, skip=skip, take=take)
+            return [session_dto(r) for r in rows]

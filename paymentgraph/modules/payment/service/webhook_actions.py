@@ -1,0 +1,197 @@
+"""Applying a webhook action to a session: idempotent state transitions that converge in any order.
+
+Each action re-reads our state (and, through authorize, the provider's) instead of trusting the order
+events arrive in: authorizing twice returns the same payment, a capture is recorded once however
+often ``captured`` arrives (and never on top of a capture made through the API: issues #13301,
+#11090), and a late ``failed``/``requires_more``/``canceled`` never undoes an authorized session.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from paymentgraph.db.ids import new_id
+from paymentgraph.db.session import read_session, write_transaction
+from paymentgraph.db.types import utcnow
+from paymentgraph.errors import (
+    AuthorizationFailed,
+    Conflict,
+    InvalidData,
+    NotAllowed,
+    RequiresMore,
+    not_found,
+)
+from paymentgraph.modules.payment import dto, models
+from paymentgraph.modules.payment.providers.base import WebhookAction, WebhookResult
+from paymentgraph.modules.payment.repository import common
+from paymentgraph.modules.payment.repository import payments as payment_repo
+from paymentgraph.modules.payment.service.base import ServiceBase
+from paymentgraph.modules.payment.service.mapping import load_payments
+from paymentgraph.modules.payment.service.recompute import recompute_collection
+from paymentgraph.modules.payment.webhooks import WebhookApplied
+
+logger = logging.getLogger(__name__)
+
+WebhookHook = Callable[[WebhookApplied], Awaitable[None]]
+
+ZERO = Decimal(0)
+# A session in one of these states (or with a payment) is past what a late event may change.
+_SETTLED = {"authorized", "captured", "canceled"}
+_HOOKED = {WebhookAction.AUTHORIZED, WebhookAction.CAPTURED, WebhookAction.PENDING}
+
+
+class WebhookActionsMixin(ServiceBase):
+    if TYPE_CHECKING:
+
+        async def authorize_payment_session(
+            self, id: str, context: Mapping[str, Any] | None = None
+        ) -> dto.Payment: ...
+
+        async def cancel_payment(self, id: str) -> dto.Payment: ...
+
+    def add_webhook_hook(self, hook: WebhookHook) -> None:
+        """Run ``hook`` after each applied authorized/captured/pending event.
+
+        This is where the checkout workflow completes a cart linked to the collection that has no order
+        yet (Medusa's processPaymentWorkflow does it); the payment module cannot see carts itself.
+        """
+        self._webhook_hooks().append(hook)
+
+    def _webhook_hooks(self) -> list[WebhookHook]:
+        hooks: list[WebhookHook] | None = getattr(self, "_hooks_after_webhook", None)
+        if hooks is None:
+            hooks = []
+            self._hooks_after_webhook = hooks
+        return hooks
+
+    async def _apply_webhook(self, provider_id: str, result: WebhookResult) -> None:
+        session_id = result.session_id
+        if not session_id:
+            return
+        async with read_session(self.sessionmaker) as session:
+            row = await common.get(session, models.PaymentSession, session_id)
+        if row is None:
+            raise not_found("PaymentSession", session_id)
+        if row.provider_id != provider_id:
+            raise InvalidData(
+                f"Webhook from {provider_id} names payment session {session_id} of {row.provider_id}",
+                payment_session_id=session_id,
+                provider_id=provider_id,
+            )
+        payment: dto.Payment | None = None
+        action = result.action
+        if action == WebhookAction.AUTHORIZED:
+            payment = await self._authorize_from_webhook(session_id)
+        elif action == WebhookAction.CAPTURED:
+            payment = await self._capture_from_webhook(session_id, result)
+        elif action == WebhookAction.FAILED:
+            await self._set_session_status(session_id, "error")
+        elif action == WebhookAction.REQUIRES_MORE:
+            await self._set_session_status(session_id, "requires_more")
+        elif action == WebhookAction.CANCELED:
+            await self._cancel_from_webhook(session_id)
+        # PENDING: nothing changes; the stored event is the record.
+        if action in _HOOKED:
+            applied = WebhookApplied(
+                provider_id=provider_id,
+                event_id=result.event_id or "",
+                action=action.value,
+                payment_session_id=session_id,
+                payment_collection_id=row.payment_collection_id,
+                payment_id=payment.id if payment else None,
+            )
+            for hook in self._webhook_hooks():
+                await hook(applied)
+
+    async def _authorize_from_webhook(self, session_id: str) -> dto.Payment | None:
+        try:
+            return await self.authorize_payment_session(session_id)
+        except (AuthorizationFailed, RequiresMore) as exc:
+            # authorize read the intent itself and recorded where it stands now (a later event moved
+            # it on, e.g. canceled): that is the state to keep, and the event is done.
+            logger.info("webhook authorization of %s not applied: %s", session_id, exc.message)
+            return None
+
+    async def _capture_from_webhook(self, session_id: str, result: WebhookResult) -> dto.Payment:
+        async with read_session(self.sessionmaker) as session:
+            existing = await payment_repo.live_payment_for_session(session, session_id)
+        if existing is None:
+            # Auto-capture: the provider captured before we saw an authorization. Authorizing reads
+            # the intent as captured and records the payment with its full capture (#9998, #10949).
+            payment = await self.authorize_payment_session(session_id)
+            if payment.captured_amount > ZERO:
+                return payment
+            payment_id = payment.id
+        else:
+            payment_id = existing.id
+        return await self._record_webhook_capture(payment_id, result)
+
+    async def _record_webhook_capture(self, payment_id: str, result: WebhookResult) -> dto.Payment:
+        async with write_transaction(self.sessionmaker) as session:
+            payment = await common.get(session, models.Payment, payment_id, lock=True)
+            if payment is None:
+                raise not_found("Payment", payment_id)
+            if payment.canceled_at is not None:
+                raise NotAllowed(
+                    f"The provider reports a capture of payment {payment_id}, which is canceled here",
+                    payment_id=payment_id,
+                )
+            captures = await payment_repo.captures_of(session, [payment_id])
+            if any(c.status == "pending" for c in captures):
+                # Our own capture call is in flight; it records this capture. Retried later to check.
+                raise Conflict(
+                    f"A capture of payment {payment_id} is in progress; the webhook is retried later",
+                    payment_id=payment_id,
+                )
+            if captures:
+                # A provider intent is captured once; what our capture call recorded is that capture.
+                return (await load_payments(session, [payment]))[0]
+            amount = min(result.amount if result.amount is not None else payment.amount, payment.amount)
+            if amount <= ZERO:
+                return (await load_payments(session, [payment]))[0]
+            await common.insert(
+                session,
+                models.Capture,
+                {
+                    "id": new_id("capt"),
+                    "payment_id": payment_id,
+                    "amount": amount,
+                    "status": "succeeded",
+                    "metadata": {"source": "webhook", "event_id": result.event_id},
+                },
+            )
+            values: dict[str, Any] = {"captured_amount": payment.captured_amount + amount}
+            if payment.captured_amount + amount >= payment.amount:
+                values["captured_at"] = utcnow()
+            await common.update(session, payment, values)
+            await recompute_collection(session, payment.payment_collection_id)
+            return (await load_payments(session, [payment]))[0]
+
+    async def _set_session_status(self, session_id: str, status: str) -> None:
+        async with write_transaction(self.sessionmaker) as session:
+            row = await payment_repo.lock_session(session, session_id)
+            if row is None or row.status in _SETTLED:
+                return
+            if await payment_repo.live_payment_for_session(session, session_id) is not None:
+                return
+            await common.update(session, row, {"status": status})
+            await recompute_collection(session, row.payment_collection_id)
+
+    async def _cancel_from_webhook(self, session_id: str) -> None:
+        async with read_session(self.sessionmaker) as session:
+            payment = await payment_repo.live_payment_for_session(session, session_id)
+            captured = bool(payment and await payment_repo.payment_ids_with_captures(session, [payment.id]))
+        if payment is None:
+            async with write_transaction(self.sessionmaker) as session:
+                row = await payment_repo.lock_session(session, session_id)
+                if row is not None and row.status != "canceled":
+                    await common.update(session, row, {"status": "canceled"})
+                    await recompute_collection(session, row.payment_collection_id)
+            return
+        if payment.canceled_at is None and not captured:
+            # Canceled at the provider (dashboard, expiry): cancel ours; the provider's cancel of an
+            # already canceled intent succeeds.
+            await self.cancel_payment(payment.id)

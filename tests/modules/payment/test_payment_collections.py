@@ -1,0 +1,121 @@
+"""Payment collections: create, update, delete, complete, retrieve, list."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from paymentgraph import PaymentGraph
+from paymentgraph.errors import InvalidData, NotFound
+
+
+async def test_create_single_returns_dto_with_zero_amounts(pg: PaymentGraph) -> None:
+    col = await pg.payment.create_payment_collections(
+        {"currency_code": "USD", "amount": "40", "metadata": {"cart": "c1"}}
+    )
+    assert col.id.startswith("pay_col_")
+    assert col.currency_code == "usd"
+    assert col.amount == Decimal("40.00") and str(col.amount) == "40.00"
+    assert (col.authorized_amount, col.captured_amount, col.refunded_amount) == (0, 0, 0)
+    assert col.status == "not_paid"
+    assert col.metadata == {"cart": "c1"}
+    assert col.payment_sessions == () and col.payments == ()
+
+
+async def test_create_list_returns_list(pg: PaymentGraph) -> None:
+    cols = await pg.payment.create_payment_collections(
+        [{"currency_code": "eur", "amount": 1}, {"currency_code": "jpy", "amount": "500"}]
+    )
+    assert isinstance(cols, list)
+    assert [(c.currency_code, c.amount) for c in cols] == [("eur", Decimal("1.00")), ("jpy", Decimal("500"))]
+
+
+async def test_create_requires_currency_then_amount(pg: PaymentGraph) -> None:
+    with pytest.raises(InvalidData, match=r"PaymentCollection.currency_code is required"):
+        await pg.payment.create_payment_collections({"amount": "1"})
+    with pytest.raises(InvalidData, match=r"PaymentCollection.amount is required"):
+        await pg.payment.create_payment_collections({"currency_code": "usd"})
+    # A failed batch writes nothing.
+    with pytest.raises(InvalidData):
+        await pg.payment.create_payment_collections(
+            [{"currency_code": "usd", "amount": "1"}, {"currency_code": "usd"}]
+        )
+    assert await pg.payment.list_payment_collections() == []
+
+
+async def test_retrieve_and_list(pg: PaymentGraph) -> None:
+    a = await pg.payment.create_payment_collections({"currency_code": "usd", "amount": "1"})
+    b = await pg.payment.create_payment_collections({"currency_code": "eur", "amount": "2"})
+    assert (await pg.payment.retrieve_payment_collection(a.id)).id == a.id
+    assert [c.id for c in await pg.payment.list_payment_collections()] == [a.id, b.id]
+    assert [c.id for c in await pg.payment.list_payment_collections({"currency_code": "eur"})] == [b.id]
+    assert [c.id for c in await pg.payment.list_payment_collections({"id": [a.id, "nope"]})] == [a.id]
+    assert [c.id for c in await pg.payment.list_payment_collections({"amount": "2"})] == [b.id]
+    assert [c.id for c in await pg.payment.list_payment_collections(skip=1, take=1)] == [b.id]
+    with pytest.raises(NotFound, match="PaymentCollection with id: pay_col_missing was not found"):
+        await pg.payment.retrieve_payment_collection("pay_col_missing")
+    with pytest.raises(InvalidData, match="Cannot filter"):
+        await pg.payment.list_payment_collections({"nonsense": 1})
+
+
+async def test_update_by_id_and_selector(pg: PaymentGraph) -> None:
+    a = await pg.payment.create_payment_collections({"currency_code": "usd", "amount": "1"})
+    b = await pg.payment.create_payment_collections({"currency_code": "usd", "amount": "2"})
+    updated = await pg.payment.update_payment_collections(a.id, {"amount": "5.5", "metadata": {"k": 1}})
+    assert updated.amount == Decimal("5.50") and updated.metadata == {"k": 1}
+    # A selector updates and returns every match (Medusa returns only the first, quirk 15).
+    many = await pg.payment.update_payment_collections({"currency_code": "usd"}, {"currency_code": "EUR"})
+    assert sorted(c.id for c in many) == sorted([a.id, b.id])
+    assert {c.currency_code for c in many} == {"eur"}
+    status = await pg.payment.update_payment_collections(a.id, {"status": "canceled"})
+    assert status.status == "canceled"
+
+
+async def test_update_errors(pg: PaymentGraph) -> None:
+    a = await pg.payment.create_payment_collections({"currency_code": "usd", "amount": "1"})
+    with pytest.raises(NotFound, match="PaymentCollection with id: pay_col_x was not found"):
+        await pg.payment.update_payment_collections("pay_col_x", {"amount": "1"})
+    with pytest.raises(InvalidData, match="status must be one of"):
+        await pg.payment.update_payment_collections(a.id, {"status": "paid"})
+    with pytest.raises(InvalidData, match="Cannot update"):
+        await pg.payment.update_payment_collections(a.id, {"authorized_amount": "1"})
+    with pytest.raises(InvalidData, match="finer than the minor unit"):
+        await pg.payment.update_payment_collections(a.id, {"currency_code": "jpy"})  # 1.00 is fine...
+        await pg.payment.update_payment_collections(a.id, {"amount": "1.5"})
+
+
+async def test_update_amount_recomputes_status(pg: PaymentGraph) -> None:
+    col = await pg.payment.create_payment_collections({"currency_code": "usd", "amount": "100"})
+    ses = await pg.payment.create_payment_session(
+        col.id, {"provider_id": "pp_system_default", "amount": "60"}
+    )
+    await pg.payment.authorize_payment_session(ses.id)
+    assert (await pg.payment.retrieve_payment_collection(col.id)).status == "partially_authorized"
+    col = await pg.payment.update_payment_collections(col.id, {"amount": "60"})
+    assert col.status == "authorized"
+
+
+async def test_delete_cascades_and_missing_is_not_found(pg: PaymentGraph, make_payment) -> None:
+    payment = await make_payment(pg)
+    await pg.payment.capture_payment({"payment_id": payment.id})
+    await pg.payment.delete_payment_collections(payment.payment_collection_id)
+    assert await pg.payment.list_payment_collections({"id": payment.payment_collection_id}) == []
+    assert await pg.payment.list_payments() == []
+    assert await pg.payment.list_captures() == []
+    assert await pg.payment.list_payment_sessions() == []
+    with pytest.raises(NotFound):
+        await pg.payment.delete_payment_collections(["pay_col_gone"])
+
+
+async def test_complete(pg: PaymentGraph) -> None:
+    a = await pg.payment.create_payment_collections({"currency_code": "usd", "amount": "1"})
+    b = await pg.payment.create_payment_collections({"currency_code": "usd", "amount": "1"})
+    one = await pg.payment.complete_payment_collections(a.id)
+    assert one.completed_at is not None
+    again = await pg.payment.complete_payment_collections(a.id)
+    assert again.completed_at == one.completed_at
+    both = await pg.payment.complete_payment_collections([a.id, b.id])
+    assert [c.completed_at is not None for c in both] == [True, True]
+    with pytest.raises(NotFound):
+        await pg.payment.complete_payment_collections("pay_col_nope")
