@@ -13,13 +13,19 @@ from typing import Any
 
 @dataclass
 class Child:
-    """A relation, stored link or read-only link reached from the parent entity."""
+    """A relation, stored link or read-only link reached from the parent entity.
+
+    ``filters`` narrow the related rows (the parent stays; a single-valued child that does not match
+    is None). ``order``, ``take`` and ``skip`` apply per parent to list children and are ignored for
+    single-valued ones; lists default to primary-key order.
+    """
 
     name: str  # the relation or link field name on the parent, e.g. "payment_sessions", "cart"
     selection: Selection
     filters: dict[str, Any] | None = None  # Medusa filter dict applied to the related rows
     order: dict[str, Any] | None = None  # {"created_at": "DESC"} for list children
     take: int | None = None  # per-parent limit for list children
+    skip: int | None = None  # per-parent offset for list children (with or without take)
 
 
 @dataclass
@@ -33,7 +39,11 @@ class Selection:
 
 @dataclass
 class Request:
-    """A root request: what ``QueryGraph.run`` executes."""
+    """A root request: what ``QueryGraph.run`` executes.
+
+    ``with_count`` adds one COUNT statement for ``metadata["count"]``; without it the count is given
+    only when every matching row was read (no skip, no take).
+    """
 
     selection: Selection
     filters: dict[str, Any] | None = None
