@@ -1,0 +1,99 @@
+"""Measurement 3: sustained HTTP load on the nested read at N=100 (load generator in its own process)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+
+import orjson
+
+from bench.nested import graphql_request_body
+from bench.report import table
+from bench.server import serving
+from bench.settings import BENCH_DIR
+
+WORKERS = (1, 2)
+CONNECTIONS = (16, 64)
+
+
+@dataclass(frozen=True)
+class LoadRow:
+    workers: int
+    connections: int
+    seconds: float
+    requests: int
+    errors: int
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+
+
+def run_loadgen(url: str, body: bytes, connections: int, seconds: float) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": str(BENCH_DIR.parent) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.loadgen", url, body.decode(), str(connections), str(seconds)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=BENCH_DIR.parent,
+        timeout=seconds + 120,
+        check=True,
+    )
+    result: dict[str, float] = orjson.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def run_load(database_url: str, seconds: float, take: int = 100) -> list[LoadRow]:
+    body = graphql_request_body(take)
+    rows: list[LoadRow] = []
+    for workers in WORKERS:
+        with serving(database_url, workers=workers) as url:
+            for connections in CONNECTIONS:
+                r = run_loadgen(url, body, connections, seconds)
+                rows.append(
+                    LoadRow(
+                        workers,
+                        connections,
+                        r["seconds"],
+                        int(r["requests"]),
+                        int(r["errors"]),
+                        r["rps"],
+                        r["p50_ms"],
+                        r["p99_ms"],
+                        r["max_ms"],
+                    )
+                )
+    return rows
+
+
+def load_table(rows: list[LoadRow]) -> str:
+    return table(
+        [
+            "uvicorn workers",
+            "connections",
+            "seconds",
+            "requests",
+            "errors",
+            "req/s",
+            "p50 ms",
+            "p99 ms",
+            "max ms",
+        ],
+        [
+            [
+                str(r.workers),
+                str(r.connections),
+                f"{r.seconds:.1f}",
+                str(r.requests),
+                str(r.errors),
+                f"**{r.rps:.1f}**",
+                f"{r.p50_ms:.1f}",
+                f"{r.p99_ms:.1f}",
+                f"{r.max_ms:.1f}",
+            ]
+            for r in rows
+        ],
+    )

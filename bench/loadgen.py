@@ -1,0 +1,59 @@
+"""Closed-loop HTTP load generator, run as its own process: ``python -m bench.loadgen URL BODY C SECONDS``.
+
+Prints one JSON object: requests, errors, seconds, rps, p50_ms, p99_ms, max_ms. Every response must
+be 200 with a body of the expected size and no "errors" key to count as a success.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+
+import httpx
+import orjson
+
+from bench.server import headers
+from bench.timing import percentile
+
+
+async def _worker(
+    client: httpx.AsyncClient, url: str, body: bytes, until: float, out: dict[str, list]
+) -> None:
+    hdrs = headers()
+    while time.perf_counter() < until:
+        started = time.perf_counter()
+        try:
+            response = await client.post(url, content=body, headers=hdrs)
+            ok = response.status_code == 200 and b'"errors"' not in response.content[:200]
+        except httpx.HTTPError:
+            ok = False
+        elapsed = (time.perf_counter() - started) * 1000
+        out["latencies" if ok else "errors"].append(elapsed)
+
+
+async def run(url: str, body: bytes, concurrency: int, seconds: float) -> dict[str, float]:
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    out: dict[str, list] = {"latencies": [], "errors": []}
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        # One request per connection first, so the timed window does not include connecting.
+        await asyncio.gather(*(client.post(url, content=body, headers=headers()) for _ in range(concurrency)))
+        started = time.perf_counter()
+        until = started + seconds
+        await asyncio.gather(*(_worker(client, url, body, until, out) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    latencies = sorted(out["latencies"])
+    return {
+        "requests": len(latencies),
+        "errors": len(out["errors"]),
+        "seconds": elapsed,
+        "rps": len(latencies) / elapsed,
+        "p50_ms": percentile(latencies, 0.50),
+        "p99_ms": percentile(latencies, 0.99),
+        "max_ms": latencies[-1] if latencies else 0.0,
+    }
+
+
+if __name__ == "__main__":
+    target, payload, conc, secs = sys.argv[1], sys.argv[2].encode(), int(sys.argv[3]), float(sys.argv[4])
+    sys.stdout.write(orjson.dumps(asyncio.run(run(target, payload, conc, secs))).decode() + "\n")

@@ -1,0 +1,79 @@
+"""The Starlette app: ``/graphql`` (GraphiQL in a browser), ``/health``, ``/hooks/payment/{provider}``.
+
+The lifespan owns the connected :class:`~paymentgraph.connection.PaymentGraph` (engine, sessions,
+provider clients, registries) and the schema, so every request shares them and shutdown closes them.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from paymentgraph.config import Settings
+from paymentgraph.connection import PaymentGraph
+from paymentgraph.http import graphiql, webhooks
+from paymentgraph.http.graphql import graphql_endpoint
+from paymentgraph.http.health import health
+from paymentgraph.schema.idempotency import idempotent
+
+logger = logging.getLogger("paymentgraph.app")
+
+# Gen-0 threshold after start-up: request handling allocates many short-lived objects, and the default
+# (700) runs collections that walk ~100k long-lived schema and ORM objects (perf-floor.md sections 5, 6).
+GC_GEN0_THRESHOLD = 50_000
+
+
+def tune_gc() -> None:
+    """Freeze what start-up allocated and collect young objects less often."""
+    gc.collect()
+    # Objects alive now (schema, registries, modules) live as long as the process: keep GC off them.
+    gc.freeze()
+    _, gen1, gen2 = gc.get_threshold()
+    gc.set_threshold(GC_GEN0_THRESHOLD, gen1, gen2)
+
+
+async def _webhook(request: Request) -> Response:
+    # Looked up per request so the webhook module can be replaced without touching the routes.
+    return await webhooks.handle(request)
+
+
+def create_app(settings: Settings | None = None, *, gc_tuning: bool = False) -> Starlette:
+    """The application for ``settings`` (default: ``PAYMENTGRAPH_*`` environment variables).
+
+    ``gc_tuning`` is for the serving process (``paymentgraph serve``): it changes process-wide GC settings,
+    which tests and embedding applications should not inherit.
+    """
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        from paymentgraph.schema import create_schema
+
+        async with PaymentGraph.connect(settings=settings) as pg:
+            app.state.pg = pg
+            app.state.settings = settings
+            app.state.schema = create_schema(pg.registry, settings)
+            if gc_tuning:
+                tune_gc()
+            logger.info("paymentgraph is serving on %s", pg.engine.url.render_as_string(hide_password=True))
+            yield
+
+    routes = [
+        Route("/graphql", idempotent(graphql_endpoint), methods=["GET", "POST"]),
+        Route(graphiql.ASSETS_PATH + "/{name}", graphiql.asset, methods=["GET"]),
+        Route("/health", health, methods=["GET"]),
+        Route("/hooks/payment/{provider}", _webhook, methods=["POST"]),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+def serving_app() -> Starlette:
+    """The app ``paymentgraph serve`` runs (a uvicorn factory: settings from the environment, GC tuned)."""
+    return create_app(gc_tuning=True)

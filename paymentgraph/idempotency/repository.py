@@ -1,0 +1,101 @@
+"""SQL of the idempotency key store."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from paymentgraph.db.ids import new_id
+from paymentgraph.idempotency.models import IdempotencyKey
+
+
+def _insert(session: AsyncSession) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(IdempotencyKey)
+
+
+async def _execute(session: AsyncSession, statement: Any) -> CursorResult[Any]:
+    """Run a DML statement; its result carries ``rowcount``."""
+    return cast(CursorResult[Any], await session.execute(statement))
+
+
+def _locked(session: AsyncSession, query: Any) -> Any:
+    """``query`` with a row lock on PostgreSQL (SQLite's write transaction already serialises writers)."""
+    return query.with_for_update() if session.get_bind().dialect.name == "postgresql" else query
+
+
+async def claim_new(
+    session: AsyncSession, scope: str, key: str, fingerprint: str, now: datetime, expires_at: datetime
+) -> bool:
+    """Insert an in-progress row for (scope, key); False when a row already exists."""
+    result = await _execute(
+        session,
+        _insert(session)
+        .values(
+            id=new_id("idem"),
+            scope=scope,
+            key=key,
+            fingerprint=fingerprint,
+            status="in_progress",
+            locked_at=now,
+            expires_at=expires_at,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["scope", "key"]),
+    )
+    return bool(result.rowcount == 1)
+
+
+async def get_locked(session: AsyncSession, scope: str, key: str) -> IdempotencyKey | None:
+    query = select(IdempotencyKey).where(IdempotencyKey.scope == scope, IdempotencyKey.key == key)
+    return (await session.execute(_locked(session, query))).scalar_one_or_none()
+
+
+async def reclaim(
+    session: AsyncSession, row: IdempotencyKey, fingerprint: str, now: datetime, expires_at: datetime
+) -> None:
+    """Overwrite an expired or abandoned row as a fresh in-progress claim."""
+    row.fingerprint = fingerprint
+    row.status = "in_progress"
+    row.response_status = None
+    row.response_body = None
+    row.locked_at = now
+    row.expires_at = expires_at
+    row.created_at = now
+    await session.flush()
+
+
+async def complete(
+    session: AsyncSession, scope: str, key: str, fingerprint: str, status: int, body: dict[str, Any]
+) -> None:
+    await session.execute(
+        update(IdempotencyKey)
+        .where(
+            IdempotencyKey.scope == scope,
+            IdempotencyKey.key == key,
+            IdempotencyKey.fingerprint == fingerprint,
+            IdempotencyKey.status == "in_progress",
+        )
+        .values(status="completed", response_status=status, response_body=body)
+    )
+
+
+async def release(session: AsyncSession, scope: str, key: str, fingerprint: str) -> None:
+    await session.execute(
+        delete(IdempotencyKey).where(
+            IdempotencyKey.scope == scope,
+            IdempotencyKey.key == key,
+            IdempotencyKey.fingerprint == fingerprint,
+            IdempotencyKey.status == "in_progress",
+        )
+    )
+
+
+async def delete_expired(session: AsyncSession, now: datetime) -> int:
+    result = await _execute(session, delete(IdempotencyKey).where(IdempotencyKey.expires_at <= now))
+    return int(result.rowcount or 0)

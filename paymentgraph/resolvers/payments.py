@@ -1,0 +1,45 @@
+"""Payment mutations: capture, refund, cancel."""
+
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from strawberry.types.unset import UNSET
+
+from paymentgraph.resolvers.base import MutationDef, entity, given, load, mutation
+
+MUTATIONS: list[MutationDef] = []
+
+
+@mutation(MUTATIONS, "capturePayment", entity("payment"))
+async def capture_payment(
+    info: strawberry.Info, payment_id: strawberry.ID, amount: Decimal | None = UNSET
+) -> Any:
+    """Capture an amount of an authorized payment; without an amount, what remains."""
+    data = {"payment_id": payment_id, **given(amount=amount)}
+    await info.context.pg.payment.capture_payment({k: v for k, v in data.items() if v is not None})
+    return await load(info, "payment", payment_id)
+
+
+@mutation(MUTATIONS, "refundPayment", entity("payment"))
+async def refund_payment(
+    info: strawberry.Info,
+    payment_id: strawberry.ID,
+    amount: Decimal | None = UNSET,
+    refund_reason_id: strawberry.ID | None = UNSET,
+    note: str | None = UNSET,
+) -> Any:
+    """Refund an amount of a payment; without an amount, everything captured and not yet refunded."""
+    data = {
+        "payment_id": payment_id,
+        **given(amount=amount, refund_reason_id=refund_reason_id, note=note),
+    }
+    await info.context.pg.payment.refund_payment({k: v for k, v in data.items() if v is not None})
+    return await load(info, "payment", payment_id)
+
+
+@mutation(MUTATIONS, "cancelPayment", entity("payment"))
+async def cancel_payment(info: strawberry.Info, payment_id: strawberry.ID) -> Any:
+    """Cancel an authorized payment that has not been captured."""
+    await info.context.pg.payment.cancel_payment(payment_id)
+    return await load(info, "payment", payment_id)

@@ -1,0 +1,45 @@
+"""The served GraphQL schema: generated types and queries, the mutations, and the request guards."""
+
+from __future__ import annotations
+
+from types import MethodType
+from typing import Any
+
+import strawberry
+from strawberry.extensions import ParserCache, ValidationCache
+
+from paymentgraph.config import Settings
+from paymentgraph.links.registry import Registry
+from paymentgraph.schema.auth import AuthExtension
+from paymentgraph.schema.errors import ErrorExtension, quiet_process_errors
+from paymentgraph.schema.limits import DocumentSizeLimit, Limits, QueryLimits
+
+
+def extensions(settings: Settings) -> list[Any]:
+    """The schema extensions, in the order they must run (as factories: one instance per request)."""
+    limits = Limits.from_settings(settings)
+    return [
+        ErrorExtension,  # first in, last out: sees every other extension's errors
+        lambda: DocumentSizeLimit(limits),  # before ParserCache: a huge document is refused unparsed
+        ParserCache,
+        ValidationCache,  # before the guards: they check only documents that validate
+        AuthExtension,
+        lambda: QueryLimits(limits),
+    ]
+
+
+def create_schema(registry: Registry | None = None, settings: Settings | None = None) -> strawberry.Schema:
+    """The schema served at /graphql for ``registry`` (default: every module and link)."""
+    from paymentgraph.links.registry import default_registry
+    from paymentgraph.resolvers import build_mutation
+    from paymentgraph.schema.build import TypeRegistry, build_schema
+
+    settings = settings or Settings()
+    type_registry = TypeRegistry(registry or default_registry())
+    schema = build_schema(type_registry, mutation_factory=build_mutation, extensions=extensions(settings))
+    # Strawberry logs every error, domain errors included; schema/errors.py logs the unexpected ones.
+    schema.process_errors = MethodType(quiet_process_errors, schema)  # type: ignore[method-assign]
+    return schema
+
+
+__all__ = ["create_schema", "extensions"]

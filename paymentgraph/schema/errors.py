@@ -1,0 +1,111 @@
+"""The one place where errors become what a GraphQL client sees.
+
+- A :class:`~paymentgraph.errors.DomainError` keeps its message and gets ``extensions.code`` plus the
+  ids it carries (``extensions.id``, ``extensions.entity`` ...).
+- An error that already carries a code (auth, limits) is left as it is.
+- Parse and validation errors (and variables that do not coerce) keep their message, with
+  ``GRAPHQL_VALIDATION_FAILED``.
+- Anything else is a bug or an outage: masked as "Internal server error" with
+  ``INTERNAL_SERVER_ERROR`` and ``extensions.requestId``, and logged with its traceback and that id.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from paymentgraph.errors import DomainError, ErrorCode
+
+logger = logging.getLogger("paymentgraph.graphql")
+
+INTERNAL_MESSAGE = "Internal server error"
+# Exceptions a scalar's parser raises for a value that does not coerce: the client's mistake, not ours.
+_COERCION_ERRORS = (ValueError, TypeError, ArithmeticError)
+
+
+def _domain_error(error: GraphQLError) -> DomainError | None:
+    original: BaseException | None = error.original_error
+    # graphql-core may wrap an error more than once (a located error around a coercion error).
+    while isinstance(original, GraphQLError) and original.original_error is not None:
+        original = original.original_error
+    return original if isinstance(original, DomainError) else None
+
+
+def _copy(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=error.original_error,
+        extensions=extensions,
+    )
+
+
+def format_error(error: GraphQLError, request_id: str | None = None) -> GraphQLError:
+    """The client's view of ``error`` (a new error; cached validation errors are never modified)."""
+    if error.extensions and "code" in error.extensions:
+        return error
+    domain = _domain_error(error)
+    if domain is not None:
+        details = {key: value for key, value in domain.details.items() if key != "code"}
+        return _copy(error, error.message, {"code": domain.code.value, **details})
+    original = error.original_error
+    # A value that did not coerce points at the variable or literal it came from; an exception raised
+    # by our own code before execution (an extension hook) points at nothing and is masked below.
+    coercion = isinstance(original, _COERCION_ERRORS) and bool(error.nodes)
+    client_mistake = original is None or isinstance(original, GraphQLError) or coercion
+    if error.path is None and client_mistake:
+        # No path: the document or its variables were refused before any resolver ran.
+        return _copy(error, error.message, {"code": ErrorCode.GRAPHQL_VALIDATION_FAILED.value})
+    logger.error(
+        "Unexpected error in GraphQL %s (request %s): %s",
+        ".".join(str(p) for p in error.path or ()) or "operation",
+        request_id,
+        error.message,
+        exc_info=(type(original), original, original.__traceback__) if original is not None else None,
+        extra={"request_id": request_id},
+    )
+    extensions: dict[str, Any] = {"code": ErrorCode.INTERNAL_SERVER_ERROR.value}
+    if request_id is not None:
+        extensions["requestId"] = request_id
+    return GraphQLError(
+        INTERNAL_MESSAGE,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions=extensions,
+    )
+
+
+def format_errors(errors: list[GraphQLError] | None, request_id: str | None) -> list[GraphQLError] | None:
+    if not errors:
+        return errors
+    return [format_error(error, request_id) for error in errors]
+
+
+def request_id_of(context: Any) -> str | None:
+    return getattr(context, "request_id", None)
+
+
+class ErrorExtension(SchemaExtension):
+    """Applies :func:`format_error` to every error of an operation's result."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and getattr(result, "errors", None):
+            result.errors = format_errors(result.errors, request_id_of(self.execution_context.context))
+
+
+def quiet_process_errors(_schema: Any, _errors: list[GraphQLError], _execution_context: Any = None) -> None:
+    """Replaces strawberry's ``Schema.process_errors``, which logs every error (domain errors too).
+
+    Unexpected errors are logged once, by :func:`format_error`, with the request id.
+    """

@@ -1,0 +1,295 @@
+"""An execution context that completes plain reads directly and leaves everything else to graphql-core.
+
+graphql-core spends about 2.5 µs on every field of every object (perf-floor.md section 4.3): a resolve
+info, a path, an argument dict, ``complete_value`` and its type checks. Most of our fields need none of
+it: the root field loads the whole plan, and nested fields only read what it loaded. So:
+
+- A **plain leaf** has no arguments, a scalar or enum type, and a resolver that reads only its source:
+  strawberry's basic-field resolver (no resolver, no field extensions, no exception handlers; strawberry
+  marks it ``_is_default``) or a resolver marked with :func:`mark_source_only`. It is read and coerced.
+- A **plain edge** is an object or list field whose value is a plain read: ``read_loaded`` (the value the
+  plan stored under the response key), a basic strawberry field, or a source-only resolver, and whose
+  type is an object type without ``is_type_of`` (or a list of them).
+- An object whose fields are all plain leaves, plain edges to such objects, and ``__typename`` is
+  completed by :meth:`FastExecutionContext._complete` in one pass, with no paths or infos.
+
+Every read here is free of side effects, so when anything is unusual (a null where none is allowed, a
+value that does not coerce, a missing key, a value that is not a list) the fast pass is dropped and
+graphql-core executes that object, producing exactly its usual result and error. Any schema extension
+that hooks ``resolve`` turns all of this off, so it sees every field as before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import GraphQLEnumType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLScalarType
+from graphql.execution.executor import to_nodes
+from graphql.execution.values import get_argument_values
+from graphql.pyutils import Path, Undefined
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from paymentgraph.schema.selection import read_loaded
+
+# Attribute set on a graphql-core resolver ``(source, info) -> value`` that never looks at ``info``.
+SOURCE_ONLY = "paymentgraph_source_only"
+
+_LEAF, _TYPENAME, _OBJECT, _LIST = range(4)
+_NOT_PURE = object()  # cached plan of a field set that must take the stock path
+
+
+def mark_source_only(resolver: Any) -> Any:
+    """Mark ``resolver`` as reading only its source, so a plain field may call it without an info."""
+    setattr(resolver, SOURCE_ONLY, True)
+    return resolver
+
+
+class _Fallback(Exception):
+    """Something unusual: let graphql-core execute this object and report it exactly as it does."""
+
+
+def _reader(field_def: Any, response_name: str) -> tuple[Any, Any] | None:
+    """``(read, argument)`` with ``read(source, argument)`` the field's value, or None if not a plain read.
+
+    ``read_loaded`` is given a sentinel argument: its value is ``source[response_name]``.
+    """
+    resolve = field_def.resolve
+    if resolve is read_loaded:
+        return read_loaded, response_name
+    if resolve is not None and getattr(resolve, SOURCE_ONLY, False):
+        return resolve, None
+    if resolve is None or not getattr(resolve, "_is_default", False):
+        return None
+    definition = (field_def.extensions or {}).get("strawberry-definition")
+    if definition is None or definition.base_resolver is not None or definition.extensions:
+        return None
+    return definition.default_resolver, definition.python_name
+
+
+def _unwrap(graphql_type: Any) -> tuple[bool, Any]:
+    if isinstance(graphql_type, GraphQLNonNull):
+        return True, graphql_type.of_type
+    return False, graphql_type
+
+
+def _plain_object(graphql_type: Any) -> bool:
+    return type(graphql_type) is GraphQLObjectType and graphql_type.is_type_of is None
+
+
+class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's execution context with a direct path for plain reads (see the module docstring)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Per request: id(grouped field set) -> (the set, kept alive so the id stays unique; its plan).
+        self._plans: dict[int, tuple[Any, Any]] = {}
+        # Per request: field definition -> its arguments when the query passes none (defaults only).
+        self._default_args: dict[int, tuple[Any, dict[str, Any]]] = {}
+        manager = self.middleware_manager
+        # An extension that hooks resolve must see every field: then nothing leaves the stock path.
+        self._fast = not (manager is not None and getattr(manager, "_middleware_resolvers", None))
+
+    # ------------------------------------------------------------------ plans
+
+    def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> Any:
+        """The compiled plan of an object's field set, or ``_NOT_PURE``."""
+        key = id(grouped_field_set)
+        cached = self._plans.get(key)
+        if cached is not None and cached[0] is grouped_field_set:
+            return cached[1]
+        # Placeholder first: a field set reached again while compiling (a cycle) is not pure.
+        self._plans[key] = (grouped_field_set, _NOT_PURE)
+        plan = self._compile(parent_type, grouped_field_set) if self._fast else _NOT_PURE
+        self._plans[key] = (grouped_field_set, plan)
+        return plan
+
+    def _compile(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> Any:
+        plan: list[tuple[Any, ...]] = []
+        for response_name, details in grouped_field_set.items():
+            node = details[0].node
+            name = node.name.value
+            if name == "__typename":
+                plan.append((response_name, _TYPENAME, parent_type.name))
+                continue
+            field_def = parent_type.fields.get(name)
+            if field_def is None:
+                return _NOT_PURE
+            reader = _reader(field_def, response_name)
+            if reader is None:
+                return _NOT_PURE
+            read, argument = reader
+            non_null, inner = _unwrap(field_def.type)
+            if isinstance(inner, GraphQLScalarType | GraphQLEnumType):
+                if node.arguments or field_def.args:
+                    return _NOT_PURE
+                plan.append((response_name, _LEAF, read, argument, non_null, inner.coerce_output_value))
+            elif read is not read_loaded and (node.arguments or field_def.args):
+                return _NOT_PURE  # a resolver that might use its arguments
+            elif _plain_object(inner):
+                child = self._child_plan(inner, details)
+                if child is _NOT_PURE:
+                    return _NOT_PURE
+                plan.append((response_name, _OBJECT, read, argument, non_null, child))
+            elif isinstance(inner, GraphQLList):
+                item_non_null, item = _unwrap(inner.of_type)
+                if not _plain_object(item):
+                    return _NOT_PURE
+                child = self._child_plan(item, details)
+                if child is _NOT_PURE:
+                    return _NOT_PURE
+                plan.append((response_name, _LIST, read, argument, non_null, (item_non_null, child)))
+            else:
+                return _NOT_PURE
+        return plan
+
+    def _child_plan(self, object_type: GraphQLObjectType, details: Any) -> Any:
+        grouped_field_set, new_defer_usages, *_ = self.collect_subfields(object_type, details)
+        if new_defer_usages:
+            return _NOT_PURE
+        return self._plan(object_type, grouped_field_set)
+
+    # ------------------------------------------------------------------ the fast pass
+
+    def _complete(self, plan: list[tuple[Any, ...]], source: Any) -> dict[str, Any]:
+        """The completed object for ``source``; raises _Fallback on anything unusual."""
+        out: dict[str, Any] = {}
+        for entry in plan:
+            response_name, kind = entry[0], entry[1]
+            if kind is _TYPENAME:
+                out[response_name] = entry[2]
+                continue
+            read, argument, non_null = entry[2], entry[3], entry[4]
+            try:
+                value = source[argument] if read is read_loaded else read(source, argument)
+            except Exception as error:
+                raise _Fallback from error
+            if value is None:
+                if non_null:
+                    raise _Fallback
+                out[response_name] = None
+            elif kind is _LEAF:
+                try:
+                    coerced = entry[5](value)
+                except Exception as error:
+                    raise _Fallback from error
+                if coerced is None or coerced is Undefined:
+                    raise _Fallback
+                out[response_name] = coerced
+            elif kind is _OBJECT:
+                out[response_name] = self._complete(entry[5], value)
+            else:
+                if not isinstance(value, list | tuple):
+                    raise _Fallback
+                item_non_null, child = entry[5]
+                items = []
+                for item in value:
+                    if item is None:
+                        if item_non_null:
+                            raise _Fallback
+                        items.append(None)
+                    else:
+                        items.append(self._complete(child, item))
+                out[response_name] = items
+        return out
+
+    # ------------------------------------------------------------------ graphql-core overrides
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: Any,
+        position_context: Any,
+    ) -> Any:
+        plan = self._plan(parent_type, grouped_field_set)
+        if plan is not _NOT_PURE:
+            try:
+                return self._complete(plan, source_value)
+            except _Fallback:
+                pass  # graphql-core executes it and reports what went wrong
+        return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
+
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: Any,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's ``execute_field``, except that a field written without arguments gets its
+        default arguments from a per-request cache instead of coercing them again for every object."""
+        first_node = field_details_list[0].node
+        if first_node.arguments:
+            return super().execute_field(parent_type, source, field_details_list, path, position_context)
+        field_def = self.schema.get_field(parent_type, first_node.name.value)
+        if not field_def:
+            return Undefined
+        return_type = field_def.type
+        resolve_fn = field_def.resolve or self.field_resolver
+        if self.middleware_manager:
+            resolve_fn = self.middleware_manager.get_field_resolver(resolve_fn)
+        info = self.build_resolve_info(field_def, to_nodes(field_details_list), parent_type, path)
+        try:
+            args = self._defaults(field_def, field_details_list[0]) if field_def.args else {}
+            result = resolve_fn(source, info, **args)
+            if self.is_awaitable(result):
+                return self.complete_awaitable_value(
+                    return_type, field_details_list, info, path, result, position_context
+                )
+            completed = self.complete_value(
+                return_type, field_details_list, info, path, result, position_context
+            )
+            if self.is_awaitable(completed):
+                return self._await_completed(completed, return_type, field_details_list, path)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+        return completed
+
+    def _defaults(self, field_def: Any, details: Any) -> dict[str, Any]:
+        cached = self._default_args.get(id(field_def))
+        if cached is not None and cached[0] is field_def:
+            return cached[1]
+        args = get_argument_values(
+            field_def,
+            details.node,
+            self.variable_values,
+            details.fragment_variable_values,
+            self.hide_suggestions,
+        )
+        self._default_args[id(field_def)] = (field_def, args)
+        return args
+
+    async def _await_completed(
+        self, completed: Any, return_type: Any, field_details_list: Any, path: Path
+    ) -> Any:
+        try:
+            return await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+
+    def complete_value(
+        self,
+        return_type: Any,
+        field_details_list: Any,
+        info: Any,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        """A non-null object value with no ``is_type_of`` goes straight to its sub-fields (the stock path
+        gets there through four calls and several type checks); everything else is stock."""
+        if (
+            type(return_type) is GraphQLNonNull
+            and result is not None
+            and result is not Undefined
+            and not isinstance(result, Exception)
+            and _plain_object(return_type.of_type)
+        ):
+            return self.collect_and_execute_subfields(
+                return_type.of_type, field_details_list, path, result, position_context
+            )
+        return super().complete_value(return_type, field_details_list, info, path, result, position_context)

@@ -1,0 +1,1 @@
+"""Multi-step, multi-module operations with compensation and recovery points (see engine.py)."""
