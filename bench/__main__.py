@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
+from functools import partial
 from typing import Any
 
 import httpx
@@ -94,7 +95,7 @@ async def _flows(scale: Scale, report: Report) -> list[flows.FlowRow]:
         await pg.migrate()
         per_flow = await flows.statements_per_flow(pg)
         for clients, count in ((1, scale.flow_count), (8, scale.concurrent_flow_count)):
-            seconds = await flows.run_flows(lambda pg=pg: flows.python_flow(pg), count, clients)
+            seconds = await flows.run_flows(partial(flows.python_flow, pg), count, clients)
             rows.append(flows.FlowRow("Python API", "PostgreSQL", clients, count, seconds, per_flow))
     with serving(flows_pg, workers=1) as url:
         async with httpx.AsyncClient(timeout=60) as client:
@@ -109,7 +110,7 @@ async def _flows(scale: Scale, report: Report) -> list[flows.FlowRow]:
     async with PaymentGraph.connect(flows_lite) as lite:
         await lite.migrate()
         lite_flow = await flows.statements_per_flow(lite)
-        seconds = await flows.run_flows(lambda: flows.python_flow(lite), scale.flow_count, 1)
+        seconds = await flows.run_flows(partial(flows.python_flow, lite), scale.flow_count, 1)
         rows.append(flows.FlowRow("Python API", "SQLite", 1, scale.flow_count, seconds, lite_flow))
     report.add(
         "Payment flows (create collection, create session, authorize, capture)",

@@ -1,9 +1,9 @@
 """``PaymentGraph``: one connected instance of every module, the link service and the query graph.
 
-    async with PaymentGraph.connect("postgresql+asyncpg://...") as pg:
-        await pg.migrate()
-        collection = await pg.payment.create_payment_collections({"currency_code": "usd", "amount": "40"})
-        result = await pg.query.graph(entity="payment_collection", fields=["id", "cart.*"])
+async with PaymentGraph.connect("postgresql+asyncpg://...") as pg:
+    await pg.migrate()
+    collection = await pg.payment.create_payment_collections({"currency_code": "usd", "amount": "40"})
+    result = await pg.query.graph(entity="payment_collection", fields=["id", "cart.*"])
 """
 
 from __future__ import annotations

@@ -61,7 +61,9 @@ def to_decimal(value: object, *, field: str = "amount") -> Decimal:
         raise InvalidData(f"{field} must be a decimal number", field=field)
     if isinstance(value, float):
         # A float has already lost the exact value the caller meant; make them say it exactly.
-        raise InvalidData(f"{field} must be a Decimal, an integer or a decimal string, not a float", field=field)
+        raise InvalidData(
+            f"{field} must be a Decimal, an integer or a decimal string, not a float", field=field
+        )
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, int):
@@ -78,9 +80,7 @@ def to_decimal(value: object, *, field: str = "amount") -> Decimal:
     return result
 
 
-def parse_amount(
-    value: object, currency: str, *, field: str = "amount", positive: bool = False
-) -> Decimal:
+def parse_amount(value: object, currency: str, *, field: str = "amount", positive: bool = False) -> Decimal:
     """Validate an amount for ``currency`` and return it quantized to the currency's minor unit.
 
     Refuses (INVALID_DATA) negatives, zero when ``positive``, non-finite values, values above 10^15

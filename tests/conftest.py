@@ -174,4 +174,3 @@ def count_statements() -> Iterator[Callable[[AsyncEngine], StatementCounter]]:
     yield attach
     for engine, counter in attached:
         event.remove(engine.sync_engine, "before_cursor_execute", counter._on_execute)
-

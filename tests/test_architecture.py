@@ -8,8 +8,16 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "paymentgraph"
-API_LAYER = ("strawberry", "starlette", "uvicorn", "paymentgraph.schema", "paymentgraph.resolvers",
-             "paymentgraph.app", "paymentgraph.http", "paymentgraph.cli")
+API_LAYER = (
+    "strawberry",
+    "starlette",
+    "uvicorn",
+    "paymentgraph.schema",
+    "paymentgraph.resolvers",
+    "paymentgraph.app",
+    "paymentgraph.http",
+    "paymentgraph.cli",
+)
 # What each layer may not import (the arrows point one way: db <- modules <- links <- query).
 FORBIDDEN = {
     "db": (*API_LAYER, "paymentgraph.modules", "paymentgraph.query", "paymentgraph.workflows"),
@@ -58,6 +66,8 @@ def test_modules_never_import_each_other() -> None:
         own = f"paymentgraph.modules.{module_dir.name}"
         for path in module_dir.rglob("*.py"):
             for name in _imports(path):
-                if name.startswith("paymentgraph.modules.") and not (name == own or name.startswith(own + ".")):
+                if name.startswith("paymentgraph.modules.") and not (
+                    name == own or name.startswith(own + ".")
+                ):
                     violations.append(f"{path.relative_to(PACKAGE)} imports {name}")
     assert violations == []

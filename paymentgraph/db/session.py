@@ -39,9 +39,7 @@ def is_sqlite(engine: AsyncEngine) -> bool:
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An AsyncEngine for ``url`` with the SQLite pragmas and transaction control we rely on."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(
-            url, json_serializer=json_dumps, connect_args={"timeout": 30}, **kwargs
-        )
+        engine = create_async_engine(url, json_serializer=json_dumps, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine)
         return engine
     kwargs.setdefault("pool_size", 10)

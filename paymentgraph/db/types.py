@@ -86,12 +86,12 @@ class _money_key_expr(FunctionElement[Any]):
 
 @compiles(_money_key_expr)
 def _compile_money_key_default(element: _money_key_expr, compiler: Any, **kw: Any) -> str:
-    return compiler.process(list(element.clauses)[0], **kw)  # type: ignore[no-any-return]
+    return compiler.process(next(iter(element.clauses)), **kw)  # type: ignore[no-any-return]
 
 
 @compiles(_money_key_expr, "sqlite")
 def _compile_money_key_sqlite(element: _money_key_expr, compiler: Any, **kw: Any) -> str:
-    inner = compiler.process(list(element.clauses)[0], **kw)
+    inner = compiler.process(next(iter(element.clauses)), **kw)
     return f"rtrim(rtrim({inner}, '0'), '.')"
 
 

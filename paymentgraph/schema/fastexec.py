@@ -23,7 +23,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLEnumType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLScalarType
+from graphql import (
+    GraphQLEnumType,
+    GraphQLID,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    GraphQLString,
+)
 from graphql.execution.executor import to_nodes
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined
@@ -31,16 +39,25 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from paymentgraph.schema.selection import read_loaded
 
-# Attribute set on a graphql-core resolver ``(source, info) -> value`` that never looks at ``info``.
+# Attributes set on a graphql-core resolver ``(source, info) -> value`` that never looks at ``info``
+# (and, with a dict key, returns ``source.get(key)`` for a plain dict source).
 SOURCE_ONLY = "paymentgraph_source_only"
+DICT_KEY = "paymentgraph_dict_key"
 
-_LEAF, _TYPENAME, _OBJECT, _LIST = range(4)
+# Plan entry kinds. A leaf whose coercion returns a str unchanged (String, ID) skips the call for a str.
+_LEAF, _STR_LEAF, _TYPENAME, _OBJECT, _LIST = range(5)
 _NOT_PURE = object()  # cached plan of a field set that must take the stock path
+_NO_KEY = object()
 
 
-def mark_source_only(resolver: Any) -> Any:
-    """Mark ``resolver`` as reading only its source, so a plain field may call it without an info."""
+def mark_source_only(resolver: Any, dict_key: str | None = None) -> Any:
+    """Mark ``resolver`` as reading only its source, so a plain field may call it without an info.
+
+    ``dict_key``: for a source that is a plain ``dict``, the resolver returns ``source.get(dict_key)``.
+    """
     setattr(resolver, SOURCE_ONLY, True)
+    if dict_key is not None:
+        setattr(resolver, DICT_KEY, dict_key)
     return resolver
 
 
@@ -48,22 +65,21 @@ class _Fallback(Exception):
     """Something unusual: let graphql-core execute this object and report it exactly as it does."""
 
 
-def _reader(field_def: Any, response_name: str) -> tuple[Any, Any] | None:
-    """``(read, argument)`` with ``read(source, argument)`` the field's value, or None if not a plain read.
-
-    ``read_loaded`` is given a sentinel argument: its value is ``source[response_name]``.
+def _reader(field_def: Any, response_name: str) -> tuple[Any, Any, Any] | None:
+    """``(read, argument, dict_key)`` with ``read(source, argument)`` the field's value (``dict_key``: the
+    value for a plain dict source is ``source.get(dict_key)``), or None if the field is not a plain read.
     """
     resolve = field_def.resolve
     if resolve is read_loaded:
-        return read_loaded, response_name
+        return read_loaded, response_name, _NO_KEY
     if resolve is not None and getattr(resolve, SOURCE_ONLY, False):
-        return resolve, None
+        return resolve, None, getattr(resolve, DICT_KEY, _NO_KEY)
     if resolve is None or not getattr(resolve, "_is_default", False):
         return None
     definition = (field_def.extensions or {}).get("strawberry-definition")
     if definition is None or definition.base_resolver is not None or definition.extensions:
         return None
-    return definition.default_resolver, definition.python_name
+    return definition.default_resolver, definition.python_name, _NO_KEY
 
 
 def _unwrap(graphql_type: Any) -> tuple[bool, Any]:
@@ -109,7 +125,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             node = details[0].node
             name = node.name.value
             if name == "__typename":
-                plan.append((response_name, _TYPENAME, parent_type.name))
+                plan.append((response_name, _TYPENAME, None, None, _NO_KEY, False, parent_type.name))
                 continue
             field_def = parent_type.fields.get(name)
             if field_def is None:
@@ -117,19 +133,20 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             reader = _reader(field_def, response_name)
             if reader is None:
                 return _NOT_PURE
-            read, argument = reader
+            read, argument, key = reader
             non_null, inner = _unwrap(field_def.type)
             if isinstance(inner, GraphQLScalarType | GraphQLEnumType):
                 if node.arguments or field_def.args:
                     return _NOT_PURE
-                plan.append((response_name, _LEAF, read, argument, non_null, inner.coerce_output_value))
+                kind = _STR_LEAF if inner is GraphQLString or inner is GraphQLID else _LEAF
+                plan.append((response_name, kind, read, argument, key, non_null, inner.coerce_output_value))
             elif read is not read_loaded and (node.arguments or field_def.args):
                 return _NOT_PURE  # a resolver that might use its arguments
             elif _plain_object(inner):
                 child = self._child_plan(inner, details)
                 if child is _NOT_PURE:
                     return _NOT_PURE
-                plan.append((response_name, _OBJECT, read, argument, non_null, child))
+                plan.append((response_name, _OBJECT, read, argument, key, non_null, child))
             elif isinstance(inner, GraphQLList):
                 item_non_null, item = _unwrap(inner.of_type)
                 if not _plain_object(item):
@@ -137,7 +154,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 child = self._child_plan(item, details)
                 if child is _NOT_PURE:
                     return _NOT_PURE
-                plan.append((response_name, _LIST, read, argument, non_null, (item_non_null, child)))
+                plan.append((response_name, _LIST, read, argument, key, non_null, (item_non_null, child)))
             else:
                 return _NOT_PURE
         return plan
@@ -153,44 +170,53 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def _complete(self, plan: list[tuple[Any, ...]], source: Any) -> dict[str, Any]:
         """The completed object for ``source``; raises _Fallback on anything unusual."""
         out: dict[str, Any] = {}
-        for entry in plan:
-            response_name, kind = entry[0], entry[1]
-            if kind is _TYPENAME:
-                out[response_name] = entry[2]
-                continue
-            read, argument, non_null = entry[2], entry[3], entry[4]
+        is_dict = type(source) is dict
+        for response_name, kind, read, argument, key, non_null, extra in plan:
             try:
-                value = source[argument] if read is read_loaded else read(source, argument)
+                if key is not _NO_KEY and is_dict:
+                    value = source.get(key)
+                elif read is read_loaded:
+                    value = source[argument]
+                elif kind is _TYPENAME:
+                    out[response_name] = extra
+                    continue
+                else:
+                    value = read(source, argument)
+                if value is None:
+                    if non_null:
+                        raise _Fallback
+                    out[response_name] = None
+                elif kind is _STR_LEAF and type(value) is str:
+                    out[response_name] = value  # what String's and ID's coercion return for a str
+                elif kind is _LEAF or kind is _STR_LEAF:
+                    coerced = extra(value)
+                    if coerced is None or coerced is Undefined:
+                        raise _Fallback
+                    out[response_name] = coerced
+                elif kind is _OBJECT:
+                    out[response_name] = self._complete(extra, value)
+                else:
+                    out[response_name] = self._complete_list(extra, value)
+            except _Fallback:
+                raise
             except Exception as error:
                 raise _Fallback from error
-            if value is None:
-                if non_null:
-                    raise _Fallback
-                out[response_name] = None
-            elif kind is _LEAF:
-                try:
-                    coerced = entry[5](value)
-                except Exception as error:
-                    raise _Fallback from error
-                if coerced is None or coerced is Undefined:
-                    raise _Fallback
-                out[response_name] = coerced
-            elif kind is _OBJECT:
-                out[response_name] = self._complete(entry[5], value)
-            else:
-                if not isinstance(value, list | tuple):
-                    raise _Fallback
-                item_non_null, child = entry[5]
-                items = []
-                for item in value:
-                    if item is None:
-                        if item_non_null:
-                            raise _Fallback
-                        items.append(None)
-                    else:
-                        items.append(self._complete(child, item))
-                out[response_name] = items
         return out
+
+    def _complete_list(self, item_plan: tuple[bool, Any], value: Any) -> list[dict[str, Any] | None]:
+        if not isinstance(value, list | tuple):
+            raise _Fallback
+        item_non_null, child = item_plan
+        complete = self._complete
+        items: list[dict[str, Any] | None] = []
+        for item in value:
+            if item is None:
+                if item_non_null:
+                    raise _Fallback
+                items.append(None)
+            else:
+                items.append(complete(child, item))
+        return items
 
     # ------------------------------------------------------------------ graphql-core overrides
 
