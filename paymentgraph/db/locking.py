@@ -18,6 +18,7 @@ T = TypeVar("T", bound=tuple[Any, ...])
 
 def for_update(session: AsyncSession, stmt: Select[T]) -> Select[T]:
     """``stmt`` with a row lock where the database has row locks."""
-    if session.bind.dialect.name == "postgresql":
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
         return stmt.with_for_update()
     return stmt

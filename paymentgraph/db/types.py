@@ -86,7 +86,7 @@ class _money_key_expr(FunctionElement[Any]):
 
 @compiles(_money_key_expr)
 def _compile_money_key_default(element: _money_key_expr, compiler: Any, **kw: Any) -> str:
-    return compiler.process(next(iter(element.clauses)), **kw)  # type: ignore[no-any-return]
+    return str(compiler.process(next(iter(element.clauses)), **kw))
 
 
 @compiles(_money_key_expr, "sqlite")
