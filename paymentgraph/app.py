@@ -2,6 +2,8 @@
 
 The lifespan owns the connected :class:`~paymentgraph.connection.PaymentGraph` (engine, sessions,
 provider clients, registries) and the schema, so every request shares them and shutdown closes them.
+It also runs the payment maintenance task every ``PAYMENTGRAPH_WEBHOOK_RETRY_SECONDS`` (failed webhook
+events retried, stale pending captures and refunds settled), cancelled at shutdown.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from paymentgraph.connection import PaymentGraph
 from paymentgraph.http import graphiql, webhooks
 from paymentgraph.http.graphql import graphql_endpoint
 from paymentgraph.http.health import health
+from paymentgraph.maintenance import periodic_maintenance
 from paymentgraph.schema.idempotency import idempotent
 
 logger = logging.getLogger("paymentgraph.app")
@@ -63,7 +66,9 @@ def create_app(settings: Settings | None = None, *, gc_tuning: bool = False) -> 
             if gc_tuning:
                 tune_gc()
             logger.info("paymentgraph is serving on %s", pg.engine.url.render_as_string(hide_password=True))
-            yield
+            async with periodic_maintenance(pg, settings.webhook_retry_seconds) as task:
+                app.state.maintenance = task
+                yield
 
     routes = [
         Route("/graphql", idempotent(graphql_endpoint), methods=["GET", "POST"]),

@@ -1,4 +1,4 @@
-"""``paymentgraph serve | migrate | seed --demo | schema``.
+"""``paymentgraph serve | migrate | seed --demo | schema | webhooks list|retry | payments recover``.
 
 With no configuration everything uses ``paymentgraph.db`` (SQLite) in the current directory; set
 ``PAYMENTGRAPH_DATABASE_URL`` (or pass ``--database-url``) for PostgreSQL.
@@ -99,6 +99,59 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _webhooks_list(settings: Settings, status: str | None, take: int | None) -> int:
+    from paymentgraph.connection import PaymentGraph
+
+    async with PaymentGraph.connect(settings=settings) as pg:
+        events = await pg.payment.list_webhook_events(status, take=take)
+    for e in events:
+        print(
+            f"{e.id}  {e.provider_id}  {e.event_id}  {e.action}  {e.status}  attempts={e.attempts}"
+            f"  session={e.payment_session_id or '-'}  {e.last_error or ''}".rstrip()
+        )
+    print(f"{len(events)} event(s)")
+    return 0
+
+
+async def _webhooks_retry(settings: Settings) -> int:
+    from paymentgraph.connection import PaymentGraph
+
+    async with PaymentGraph.connect(settings=settings) as pg:
+        events = await pg.payment.retry_failed_webhook_events()
+    unsettled = [e for e in events if e.status != "processed" or e.last_error]
+    for e in events:
+        print(f"{e.id}  {e.event_id}  {e.action}  {e.status}  {e.last_error or ''}".rstrip())
+    print(f"retried {len(events)} event(s), {len(unsettled)} still need attention")
+    return 1 if unsettled else 0
+
+
+async def _payments_recover(settings: Settings, older_than_minutes: float) -> int:
+    from datetime import timedelta
+
+    from paymentgraph.connection import PaymentGraph
+
+    async with PaymentGraph.connect(settings=settings) as pg:
+        outcomes = await pg.payment.recover_pending_operations(
+            older_than=timedelta(minutes=older_than_minutes)
+        )
+    for o in outcomes:
+        print(f"{o.kind} {o.id}  payment={o.payment_id}  {o.amount}  {o.outcome}  {o.error or ''}".rstrip())
+    failed = sum(1 for o in outcomes if o.outcome == "failed")
+    print(f"settled {len(outcomes) - failed} pending operation(s), {failed} failed")
+    return 1 if failed else 0
+
+
+def cmd_webhooks(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if args.action == "list":
+        return asyncio.run(_webhooks_list(settings, args.status, args.take))
+    return asyncio.run(_webhooks_retry(settings))
+
+
+def cmd_payments(args: argparse.Namespace) -> int:
+    return asyncio.run(_payments_recover(_settings(args), args.older_than_minutes))
+
+
 def _display_url(settings: Settings) -> str:
     from sqlalchemy.engine import make_url
 
@@ -131,6 +184,28 @@ def parser() -> argparse.ArgumentParser:
     )
     seed.add_argument("--no-migrate", action="store_true")
     seed.set_defaults(run=cmd_seed)
+
+    webhooks = commands.add_parser("webhooks", help="stored provider webhook events")
+    webhook_actions = webhooks.add_subparsers(dest="action", required=True)
+    listing = with_database(webhook_actions.add_parser("list", help="stored events, oldest first"))
+    listing.add_argument("--status", choices=("received", "processing", "processed", "failed"))
+    listing.add_argument("--take", type=int, help="at most this many")
+    with_database(
+        webhook_actions.add_parser("retry", help="apply again failed and stuck events (exit 1 if any remain)")
+    )
+    webhooks.set_defaults(run=cmd_webhooks)
+
+    payments = commands.add_parser("payments", help="payment maintenance")
+    payment_actions = payments.add_subparsers(dest="action", required=True)
+    recover = with_database(
+        payment_actions.add_parser(
+            "recover", help="settle captures and refunds left pending by a crash (same idempotency key)"
+        )
+    )
+    recover.add_argument(
+        "--older-than-minutes", type=float, default=5.0, help="only rows pending this long (default 5)"
+    )
+    payments.set_defaults(run=cmd_payments)
 
     schema = commands.add_parser("schema", help="write the served schema as SDL")
     schema.add_argument("--output", default="schema.graphql", help='a file, or "-" for stdout')

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     max_query_cost: int = 50_000
     max_take: int = 1000
     max_document_bytes: int = 64 * 1024
+    # Seconds between runs of the served app's maintenance task (retry failed webhook events, settle
+    # stale pending captures and refunds); 0 turns it off.
+    webhook_retry_seconds: float = 60.0
 
     @field_validator("database_url")
     @classmethod
@@ -34,6 +37,13 @@ class Settings(BaseSettings):
         if url.startswith("sqlite://"):
             return "sqlite+aiosqlite://" + url.split("://", 1)[1]
         return url
+
+    @field_validator("webhook_retry_seconds")
+    @classmethod
+    def _not_negative(cls, seconds: float) -> float:
+        if seconds < 0:
+            raise ValueError("must be 0 (off) or a positive number of seconds")
+        return seconds
 
     @property
     def admin_token_set(self) -> frozenset[str]:

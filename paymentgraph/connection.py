@@ -26,6 +26,7 @@ from paymentgraph.modules.payment.providers.registry import ProviderRegistry, de
 from paymentgraph.modules.payment.service import PaymentModuleService
 from paymentgraph.modules.region.service import RegionModuleService
 from paymentgraph.query.graph import QueryGraph
+from paymentgraph.workflows.webhook_completion import cart_completion_hook
 
 
 class PaymentGraph:
@@ -49,6 +50,9 @@ class PaymentGraph:
         self.region = RegionModuleService(self.sessionmaker)
         self.link = LinkService(self.sessionmaker, registry)
         self.query = QueryGraph(self.sessionmaker, registry)
+        # A webhook that pays for a cart without an order completes it (Medusa's processPaymentWorkflow);
+        # registered here so the Python API behaves like the served app.
+        self.payment.add_webhook_hook(cart_completion_hook(self))
 
     @classmethod
     @asynccontextmanager

@@ -140,6 +140,7 @@ def test_seed_demo_fills_every_payment_state(database_url: str, monkeypatch: pyt
     by_state = {item["metadata"]["demo_state"]: item for item in items}  # type: ignore[index]
     assert by_state["not_paid"]["status"] == "NOT_PAID"
     assert by_state["authorized"]["status"] == "AUTHORIZED"
+    assert by_state["partially_captured"]["status"] == "PARTIALLY_CAPTURED"
     assert by_state["completed"]["status"] == "COMPLETED"
     assert by_state["refunded"]["refundedAmount"] == by_state["refunded"]["capturedAmount"] != "0"
     assert by_state["canceled"]["payments"][0]["canceledAt"] is not None  # type: ignore[index]

@@ -15,7 +15,7 @@ import pytest
 from stripe_peers import STRIPE, StripeBrowser, new_session
 
 from paymentgraph import PaymentGraph
-from paymentgraph.errors import AuthorizationFailed, ProviderError, RequiresMore
+from paymentgraph.errors import AuthorizationFailed, NotAllowed, ProviderError, RequiresMore
 
 pytestmark = pytest.mark.stripe
 
@@ -54,6 +54,29 @@ async def test_confirmed_card_authorizes_then_partial_capture_and_partial_refund
     payment = await stripe_pg.payment.refund_payment({"payment_id": payment.id, "amount": "4.50"})
     assert payment.refunded_amount == Decimal("9.50")
     assert [r.amount for r in payment.refunds] == [Decimal("5.00"), Decimal("4.50")]
+
+
+async def test_after_a_partial_capture_stripe_released_the_rest_so_a_second_capture_is_not_allowed(
+    stripe_pg: PaymentGraph, browser: StripeBrowser
+) -> None:
+    session = await new_session(stripe_pg, "20", payment_method="pm_card_visa")
+    await browser.confirm(session.data["id"])
+    payment = await stripe_pg.payment.authorize_payment_session(session.id)
+    payment = await stripe_pg.payment.capture_payment({"payment_id": payment.id, "amount": "15"})
+    assert payment.captured_amount == Decimal("15.00") and payment.captured_at is not None
+
+    with pytest.raises(
+        NotAllowed, match=r"released the remaining authorization of 5\.00.*new payment session"
+    ):
+        await stripe_pg.payment.capture_payment({"payment_id": payment.id, "amount": "5"})
+    payment = await stripe_pg.payment.retrieve_payment(payment.id)
+    assert [(c.amount, c.status) for c in payment.captures] == [(Decimal("15.00"), "succeeded")]
+    intent = await browser.intent(session.data["id"])
+    assert intent["status"] == "succeeded"
+    [charge] = intent["charges"]["data"]  # localstripe shows the released rest as refunded on the charge
+    assert charge["amount"] - charge["amount_refunded"] == 1500  # still 15.00 taken, nothing more
+    collection = await stripe_pg.payment.retrieve_payment_collection(payment.payment_collection_id)
+    assert (collection.status, collection.captured_amount) == ("partially_captured", Decimal("15.00"))
 
 
 async def test_full_capture_and_refund(stripe_pg: PaymentGraph, browser: StripeBrowser) -> None:

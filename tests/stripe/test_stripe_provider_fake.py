@@ -17,7 +17,7 @@ from fake_stripe import FakeStripeState
 from stripe_peers import STRIPE, new_session
 
 from paymentgraph import PaymentGraph
-from paymentgraph.errors import ProviderError
+from paymentgraph.errors import NotAllowed, ProviderError
 from paymentgraph.modules.payment.providers.base import (
     CapturePaymentInput,
     InitiatePaymentInput,
@@ -118,14 +118,18 @@ async def test_capturing_an_intent_stripe_already_captured_is_success(
     assert [r.path for r in fake_stripe[1].writes("/capture$")][-1].endswith("/capture")
 
 
-async def test_a_second_partial_capture_is_refused_with_stripes_code_and_records_nothing(
+async def test_a_second_partial_capture_is_refused_before_stripe_and_records_nothing(
     fake_pg: PaymentGraph, fake_stripe: tuple[str, FakeStripeState]
 ) -> None:
     _, payment_id = await _authorized(fake_pg, fake_stripe)
-    await fake_pg.payment.capture_payment({"payment_id": payment_id, "amount": "5"})
-    with pytest.raises(ProviderError) as raised:
+    payment = await fake_pg.payment.capture_payment({"payment_id": payment_id, "amount": "5"})
+    # Stripe released the other 15.00 with the partial capture: the payment is closed for capture.
+    assert payment.captured_at is not None and payment.captured_amount == Decimal("5.00")
+    with pytest.raises(NotAllowed, match=r"released the remaining authorization.*new payment session"):
         await fake_pg.payment.capture_payment({"payment_id": payment_id, "amount": "5"})
-    assert raised.value.details["stripe_code"] == "payment_intent_unexpected_state"
+    with pytest.raises(NotAllowed):
+        await fake_pg.payment.capture_payment({"payment_id": payment_id})
+    assert len(fake_stripe[1].writes("/capture$")) == 1  # Stripe was not asked again
     payment = await fake_pg.payment.retrieve_payment(payment_id)
     assert payment.captured_amount == Decimal("5.00")
     assert len(await fake_pg.payment.list_captures({"payment_id": payment_id})) == 1

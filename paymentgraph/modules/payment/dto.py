@@ -127,6 +127,22 @@ class PaymentMethod:
     data: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class RecoveredOperation:
+    """What ``recover_pending_operations`` did with one stale pending capture or refund.
+
+    ``outcome``: ``recorded`` (the provider confirmed it), ``removed`` (the provider refused it) or
+    ``failed`` (not settled this time, ``error`` says why; it stays pending for the next run).
+    """
+
+    kind: str  # capture | refund
+    id: str
+    payment_id: str
+    amount: Decimal
+    outcome: str
+    error: str | None = None
+
+
 __all__ = [
     "AccountHolder",
     "Capture",
@@ -135,6 +151,7 @@ __all__ = [
     "PaymentMethod",
     "PaymentProvider",
     "PaymentSession",
+    "RecoveredOperation",
     "Refund",
     "RefundReason",
 ]

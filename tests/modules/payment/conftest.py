@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from payment_fakes import FailingProvider
+from scripted_provider import ScriptedProvider
 
 from paymentgraph import PaymentGraph
 from paymentgraph.modules.payment import Payment, SystemPaymentProvider
@@ -18,6 +19,19 @@ async def pgf(database_url: str) -> AsyncIterator[PaymentGraph]:
     async with PaymentGraph.connect(
         database_url, providers=[SystemPaymentProvider(), FailingProvider()]
     ) as pg:
+        await pg.sync_providers()
+        yield pg
+
+
+@pytest.fixture
+def scripted() -> ScriptedProvider:
+    return ScriptedProvider()
+
+
+@pytest.fixture
+async def pgs(database_url: str, scripted: ScriptedProvider) -> AsyncIterator[PaymentGraph]:
+    """A PaymentGraph with the system provider and ``scripted`` (``pp_scripted_default``)."""
+    async with PaymentGraph.connect(database_url, providers=[SystemPaymentProvider(), scripted]) as pg:
         await pg.sync_providers()
         yield pg
 

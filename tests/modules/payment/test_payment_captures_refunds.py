@@ -21,7 +21,7 @@ async def test_partial_then_rest(pg: PaymentGraph, make_payment) -> None:
     assert payment.captures[0].status == "succeeded" and payment.captures[0].id.startswith("capt_")
     assert payment.captured_amount == Decimal("30.00") and payment.captured_at is None
     col = await pg.payment.retrieve_payment_collection(payment.payment_collection_id)
-    assert (col.status, col.captured_amount) == ("authorized", Decimal("30.00"))
+    assert (col.status, col.captured_amount) == ("partially_captured", Decimal("30.00"))
 
     payment = await pg.payment.capture_payment({"payment_id": payment.id})  # the rest: 70
     assert [c.amount for c in payment.captures] == [Decimal("30.00"), Decimal("70.00")]
@@ -104,7 +104,7 @@ async def test_refunds_partial_several_and_rest(pg: PaymentGraph, make_payment) 
     assert (col.captured_amount, col.refunded_amount, col.status) == (
         Decimal("80.00"),
         Decimal("80.00"),
-        "authorized",
+        "partially_captured",  # refunds never change status
     )
     assert len(await pg.payment.list_refunds({"payment_id": payment.id})) == 2
 

@@ -33,9 +33,9 @@ async def test_status_walk(pg: PaymentGraph) -> None:
     await pg.payment.cancel_payment(pay_b.id)
     assert await _state(pg, col.id) == ("partially_authorized", 40, 0, 0)
     await pg.payment.capture_payment({"payment_id": pay_a.id, "amount": "15"})
-    assert await _state(pg, col.id) == ("partially_authorized", 40, 15, 0)
+    assert await _state(pg, col.id) == ("partially_captured", 40, 15, 0)
     await pg.payment.refund_payment({"payment_id": pay_a.id, "amount": "5"})
-    assert await _state(pg, col.id) == ("partially_authorized", 40, 15, 5)
+    assert await _state(pg, col.id) == ("partially_captured", 40, 15, 5)  # refunds never change status
     await pg.payment.update_payment_collections(col.id, {"amount": "15"})
     status, *_ = await _state(pg, col.id)
     assert status == "completed"  # captured 15 >= amount 15

@@ -95,6 +95,9 @@ class InitiatePaymentOutput:
 class PaymentOutput:
     data: dict[str, Any] = field(default_factory=dict)
     status: SessionStatus | None = None
+    # Capture only: True when the provider will not capture any more of this payment (Stripe without
+    # multicapture releases the rest of the authorization after a partial capture).
+    capture_closed: bool = False
 
 
 @dataclass(frozen=True)

@@ -194,9 +194,12 @@ class StripeProvider(StripeCustomersMixin, AbstractPaymentProvider):
             done = await self._already_captured(exc, intent_id, params.get("amount_to_capture"))
             if done is None:
                 raise self._fail(exc, "capture the PaymentIntent", payment_intent=intent_id) from None
-            return PaymentOutput(intent_data(done), SessionStatus.CAPTURED)
+            return PaymentOutput(intent_data(done), SessionStatus.CAPTURED, capture_closed=True)
         view = plain(intent)
-        return PaymentOutput(intent_data(view), session_status(view))
+        # Without multicapture Stripe captures an intent once and releases what was not captured: the
+        # intent leaves requires_capture. With multicapture it stays there while amount is capturable.
+        closed = view.get("status") != "requires_capture" or not view.get("amount_capturable", 1)
+        return PaymentOutput(intent_data(view), session_status(view), capture_closed=closed)
 
     async def _already_captured(
         self, error: stripe.StripeError, intent_id: str, partial: int | None

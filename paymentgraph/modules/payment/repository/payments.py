@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,3 +43,17 @@ async def payment_ids_with_captures(session: AsyncSession, payment_ids: Sequence
         Capture.payment_id.in_(list(payment_ids)), Capture.deleted_at.is_(None)
     )
     return set((await session.execute(stmt)).scalars())
+
+
+async def stale_pending(
+    session: AsyncSession, model: type[Capture] | type[Refund], created_before: datetime
+) -> list[tuple[Capture | Refund, Payment]]:
+    """Captures or refunds pending since before ``created_before``, with their payments, oldest first."""
+    stmt = (
+        select(model, Payment)
+        .join(Payment, Payment.id == model.payment_id)
+        .where(model.status == "pending", model.deleted_at.is_(None), model.created_at < created_before)
+        .order_by(model.created_at, model.id)
+    )
+    # select() over a union of models is typed as the base class; the rows are of ``model``.
+    return [(cast(Capture | Refund, row), payment) for row, payment in (await session.execute(stmt)).all()]

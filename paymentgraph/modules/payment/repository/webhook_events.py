@@ -19,6 +19,14 @@ PROCESSING = "processing"
 PROCESSED = "processed"
 FAILED = "failed"
 STATUSES = (RECEIVED, PROCESSING, PROCESSED, FAILED)
+# A processed event with last_error: the payment part applied, a hook after it (cart completion) failed.
+FOLLOWUP_FAILED = "follow-up failed: "
+# How many attempts in all a processed event with a failed follow-up gets from scheduled retries.
+FOLLOWUP_MAX_ATTEMPTS = 5
+
+
+def _followup_pending() -> Any:
+    return (WebhookEvent.status == PROCESSED) & WebhookEvent.last_error.is_not(None)
 
 
 async def insert_once(session: AsyncSession, values: dict[str, Any]) -> bool:
@@ -45,22 +53,37 @@ async def get(session: AsyncSession, id: str) -> WebhookEvent | None:
     return await session.get(WebhookEvent, id, populate_existing=True)
 
 
-async def claim(session: AsyncSession, id: str, from_statuses: Sequence[str]) -> bool:
-    """Move the event to ``processing`` if it is in one of ``from_statuses`` (one claimant wins)."""
+async def claim(
+    session: AsyncSession, id: str, from_statuses: Sequence[str], *, followups: bool = False
+) -> bool:
+    """Move the event to ``processing`` if it is in one of ``from_statuses`` (one claimant wins).
+
+    ``followups``: also claim a processed event whose follow-up failed.
+    """
+    claimable = WebhookEvent.status.in_(list(from_statuses))
+    if followups:
+        claimable = claimable | _followup_pending()
     stmt = (
         update(WebhookEvent)
-        .where(WebhookEvent.id == id, WebhookEvent.status.in_(list(from_statuses)))
+        .where(WebhookEvent.id == id, claimable)
         .values(status=PROCESSING, attempts=WebhookEvent.attempts + 1, updated_at=utcnow())
     )
     result = await session.execute(stmt)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def finish(session: AsyncSession, id: str, *, error: str | None) -> None:
-    """Record the outcome of an attempt: processed, or failed with its error (kept for admins)."""
+async def finish(
+    session: AsyncSession, id: str, *, error: str | None, followup_error: str | None = None
+) -> None:
+    """Record an attempt: processed (with ``followup_error`` if a hook failed), or failed with its error."""
     now = utcnow()
     values: dict[str, Any] = (
-        {"status": PROCESSED, "last_error": None, "processed_at": now, "updated_at": now}
+        {
+            "status": PROCESSED,
+            "last_error": (FOLLOWUP_FAILED + followup_error)[:2000] if followup_error else None,
+            "processed_at": now,
+            "updated_at": now,
+        }
         if error is None
         else {"status": FAILED, "last_error": error[:2000], "updated_at": now}
     )
@@ -86,11 +109,13 @@ async def list_events(
 
 
 async def retryable_ids(session: AsyncSession, *, stale_before: datetime) -> list[str]:
-    """Failed events, and events left received/processing since before ``stale_before`` (a crash)."""
+    """Failed events, events left received/processing since before ``stale_before`` (a crash), and
+    processed events whose follow-up failed (up to FOLLOWUP_MAX_ATTEMPTS attempts)."""
     stuck = WebhookEvent.status.in_([RECEIVED, PROCESSING]) & (WebhookEvent.updated_at < stale_before)
+    followup = _followup_pending() & (WebhookEvent.attempts < FOLLOWUP_MAX_ATTEMPTS)
     stmt = (
         select(WebhookEvent.id)
-        .where((WebhookEvent.status == FAILED) | stuck)
+        .where((WebhookEvent.status == FAILED) | stuck | followup)
         .order_by(WebhookEvent.created_at, WebhookEvent.id)
     )
     return list((await session.execute(stmt)).scalars())

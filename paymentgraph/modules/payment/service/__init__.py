@@ -8,6 +8,7 @@ from paymentgraph.modules.payment.service.captures import CapturesMixin
 from paymentgraph.modules.payment.service.collections import CollectionsMixin
 from paymentgraph.modules.payment.service.payments import PaymentsMixin
 from paymentgraph.modules.payment.service.providers import ProvidersMixin
+from paymentgraph.modules.payment.service.recovery import RecoveryMixin
 from paymentgraph.modules.payment.service.refund_reasons import RefundReasonsMixin
 from paymentgraph.modules.payment.service.refunds import RefundsMixin
 from paymentgraph.modules.payment.service.sessions import SessionsMixin
@@ -25,6 +26,7 @@ class PaymentModuleService(
     ProvidersMixin,
     AccountHoldersMixin,
     WebhooksMixin,
+    RecoveryMixin,
 ):
     """The payment module: ``PaymentModuleService(sessionmaker, providers)``; returns DTOs."""
 

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from paymentgraph.db.session import write_transaction
 from paymentgraph.errors import DomainError, InvalidData, NotAllowed, ProviderError
 from paymentgraph.modules.payment import models
 from paymentgraph.modules.payment.providers.base import AbstractPaymentProvider, ProviderContext
@@ -59,6 +60,13 @@ class ServiceBase:
         if not row.is_enabled:
             raise NotAllowed(f"Payment provider {provider_id} is disabled", provider_id=provider_id)
         return self.providers.get(provider_id)
+
+    async def _drop_pending(self, model: type[models.Capture] | type[models.Refund], id: str) -> None:
+        """Remove a capture or refund the provider refused, unless it was recorded meanwhile."""
+        async with write_transaction(self.sessionmaker) as session:
+            row = await common.get(session, model, id, lock=True)
+            if row is not None and row.status == "pending":
+                await common.hard_delete(session, model, [id])
 
     async def _call(self, provider_id: str, action: str, call: Awaitable[T], **ids: Any) -> T:
         """Await a provider call; anything but a DomainError becomes a ProviderError naming the ids."""

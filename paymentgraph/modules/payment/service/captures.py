@@ -3,7 +3,12 @@
 The pending capture row is written and committed under the lock, so it counts toward the capturable
 amount for every concurrent request; only then is the provider called (idempotency key: the capture
 id). Success marks the capture succeeded and moves the payment's running sum; failure removes the
-pending row and raises ProviderError.
+pending row and raises ProviderError. A cancellation or crash during the call leaves the row pending
+(the outcome at the provider is unknown) for ``recover_pending_operations`` to settle with the same key.
+
+When the provider says it will capture no more of the payment (``PaymentOutput.capture_closed``, e.g.
+Stripe after a partial capture without multicapture), ``captured_at`` is set although less than the
+amount was captured; the payment is then closed for capture and a later capture is NOT_ALLOWED.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from paymentgraph.db.ids import new_id
 from paymentgraph.db.session import read_session, write_transaction
 from paymentgraph.db.types import utcnow
-from paymentgraph.errors import InvalidData, not_found
+from paymentgraph.errors import InvalidData, NotAllowed, not_found
 from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.providers.base import CapturePaymentInput, PaymentOutput
 from paymentgraph.modules.payment.repository import common
@@ -56,6 +61,14 @@ class CapturesMixin(ServiceBase):
             reserved = sum((c.amount for c in captures), ZERO)  # pending ones included
             remaining = payment.amount - reserved
             requested = data.get("amount")
+            if payment.captured_at is not None and payment.captured_amount < payment.amount:
+                raise NotAllowed(
+                    f"Payment {payment_id} cannot be captured again: after the partial capture of "
+                    f"{payment.captured_amount} {payment.currency_code.upper()} the provider released the "
+                    f"remaining authorization of {payment.amount - payment.captured_amount}; create a new "
+                    "payment session to collect the rest.",
+                    payment_id=payment_id,
+                )
             if requested is None:
                 if remaining <= 0:
                     return (await load_payments(session, [payment]))[0]
@@ -90,27 +103,39 @@ class CapturesMixin(ServiceBase):
                 payment.currency_code,
             )
 
-        provider = self._provider(provider_id)
         try:
-            output = await self._call(
-                provider_id,
-                "capture the payment",
-                provider.capture_payment(
-                    CapturePaymentInput(
-                        data=payment_data,
-                        context=provider_context(None, idempotency_key=capture_id),
-                        amount=amount,
-                        currency_code=currency,
-                    )
-                ),
-                payment_id=payment_id,
-                capture_id=capture_id,
+            output = await self._capture_at_provider(
+                provider_id, payment_data, currency, payment_id, capture_id, amount
             )
-        except BaseException:
-            async with write_transaction(self.sessionmaker) as session:
-                await common.hard_delete(session, models.Capture, [capture_id])
+        except Exception:
+            await self._drop_pending(models.Capture, capture_id)
             raise
         return await self._record_capture(payment_id, capture_id, output)
+
+    async def _capture_at_provider(
+        self,
+        provider_id: str,
+        payment_data: dict[str, Any],
+        currency: str,
+        payment_id: str,
+        capture_id: str,
+        amount: Decimal,
+    ) -> PaymentOutput:
+        """Ask the provider to capture ``amount``; the capture id is the idempotency key."""
+        return await self._call(
+            provider_id,
+            "capture the payment",
+            self._provider(provider_id).capture_payment(
+                CapturePaymentInput(
+                    data=payment_data,
+                    context=provider_context(None, idempotency_key=capture_id),
+                    amount=amount,
+                    currency_code=currency,
+                )
+            ),
+            payment_id=payment_id,
+            capture_id=capture_id,
+        )
 
     async def _record_capture(self, payment_id: str, capture_id: str, output: PaymentOutput) -> dto.Payment:
         async with write_transaction(self.sessionmaker) as session:
@@ -119,17 +144,22 @@ class CapturesMixin(ServiceBase):
     async def _apply_capture(
         self, session: AsyncSession, payment_id: str, capture_id: str, output: PaymentOutput
     ) -> dto.Payment:
-        """Mark a capture succeeded and move the payment's sum and the collection (under the lock)."""
+        """Mark a capture succeeded and move the payment's sum and the collection (under the lock).
+
+        Recording an already succeeded capture changes nothing (a recovery and a late reply may race).
+        """
         payment = await common.get(session, models.Payment, payment_id, lock=True)
         capture = await common.get(session, models.Capture, capture_id)
         if payment is None or capture is None:
             raise not_found("Payment", payment_id)
+        if capture.status == "succeeded":
+            return (await load_payments(session, [payment]))[0]
         await common.update(session, capture, {"status": "succeeded"})
         captured = payment.captured_amount + capture.amount
         values: dict[str, Any] = {"captured_amount": captured}
         if output.data:
             values["data"] = output.data
-        if captured >= payment.amount and payment.captured_at is None:
+        if (captured >= payment.amount or output.capture_closed) and payment.captured_at is None:
             values["captured_at"] = utcnow()
         await common.update(session, payment, values)
         await recompute_collection(session, payment.payment_collection_id)

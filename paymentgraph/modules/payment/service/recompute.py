@@ -3,6 +3,14 @@
 Unlike Medusa (reference section 4.10, quirks 1 and 2) this runs after every change that can move
 the numbers, and authorized_amount counts only sessions in the collection's currency whose payment
 is live and not canceled.
+
+Status, first match wins (captured = succeeded captures only; refunds never change status):
+
+- ``completed`` when captured >= amount (and something was captured or authorized; sets completed_at);
+- ``partially_captured`` when 0 < captured < amount (Medusa sets it only when a collection is canceled,
+  so a partly captured collection there still reads ``authorized``);
+- ``authorized`` / ``partially_authorized`` when the authorized amount covers the amount / is above 0;
+- ``awaiting`` when there are sessions, ``not_paid`` when there are none.
 """
 
 from __future__ import annotations
@@ -54,6 +62,8 @@ async def recompute_collection(session: AsyncSession, collection_id: str) -> Non
         status = "completed"
         if collection.completed_at is None:
             values["completed_at"] = utcnow()
+    elif captured > 0:
+        status = "partially_captured"
     values.update(
         status=status,
         authorized_amount=authorized,

@@ -2,6 +2,8 @@
 
 Refundable = succeeded captures minus every refund row (pending ones included), so concurrent
 refunds can never return more than was captured. The provider gets the refund id as idempotency key.
+A cancellation or crash during the provider call leaves the refund pending (the outcome is unknown) for
+``recover_pending_operations`` to settle with the same key.
 """
 
 from __future__ import annotations
@@ -85,34 +87,49 @@ class RefundsMixin(ServiceBase):
                 payment.currency_code,
             )
 
-        provider = self._provider(provider_id)
         try:
-            output = await self._call(
-                provider_id,
-                "refund the payment",
-                provider.refund_payment(
-                    RefundPaymentInput(
-                        data=payment_data,
-                        amount=amount,
-                        currency_code=currency,
-                        context=provider_context(None, idempotency_key=refund_id),
-                    )
-                ),
-                payment_id=payment_id,
-                refund_id=refund_id,
+            output = await self._refund_at_provider(
+                provider_id, payment_data, currency, payment_id, refund_id, amount
             )
-        except BaseException:
-            async with write_transaction(self.sessionmaker) as session:
-                await common.hard_delete(session, models.Refund, [refund_id])
+        except Exception:
+            await self._drop_pending(models.Refund, refund_id)
             raise
         return await self._record_refund(payment_id, refund_id, output)
 
+    async def _refund_at_provider(
+        self,
+        provider_id: str,
+        payment_data: dict[str, Any],
+        currency: str,
+        payment_id: str,
+        refund_id: str,
+        amount: Decimal,
+    ) -> PaymentOutput:
+        """Ask the provider to refund ``amount``; the refund id is the idempotency key."""
+        return await self._call(
+            provider_id,
+            "refund the payment",
+            self._provider(provider_id).refund_payment(
+                RefundPaymentInput(
+                    data=payment_data,
+                    amount=amount,
+                    currency_code=currency,
+                    context=provider_context(None, idempotency_key=refund_id),
+                )
+            ),
+            payment_id=payment_id,
+            refund_id=refund_id,
+        )
+
     async def _record_refund(self, payment_id: str, refund_id: str, output: PaymentOutput) -> dto.Payment:
+        """Mark a refund succeeded and move the sums; an already succeeded refund changes nothing."""
         async with write_transaction(self.sessionmaker) as session:
             payment = await common.get(session, models.Payment, payment_id, lock=True)
             refund = await common.get(session, models.Refund, refund_id)
             if payment is None or refund is None:
                 raise not_found("Payment", payment_id)
+            if refund.status == "succeeded":
+                return (await load_payments(session, [payment]))[0]
             await common.update(session, refund, {"status": "succeeded"})
             values: dict[str, Any] = {"refunded_amount": payment.refunded_amount + refund.amount}
             if output.data:

@@ -19,6 +19,7 @@ from paymentgraph.db.types import utcnow
 from paymentgraph.errors import (
     AuthorizationFailed,
     Conflict,
+    DomainError,
     InvalidData,
     NotAllowed,
     RequiresMore,
@@ -56,7 +57,9 @@ class WebhookActionsMixin(ServiceBase):
         """Run ``hook`` after each applied authorized/captured/pending event.
 
         This is where the checkout workflow completes a cart linked to the collection that has no order
-        yet (Medusa's processPaymentWorkflow does it); the payment module cannot see carts itself.
+        yet (Medusa's processPaymentWorkflow does it); the payment module cannot see carts itself. A hook
+        that raises does not fail the event: the error is logged and kept on the processed event
+        (``last_error``), and the event is applied again (hooks included) on its next delivery or retry.
         """
         self._webhook_hooks().append(hook)
 
@@ -67,10 +70,11 @@ class WebhookActionsMixin(ServiceBase):
             self._hooks_after_webhook = hooks
         return hooks
 
-    async def _apply_webhook(self, provider_id: str, result: WebhookResult) -> None:
+    async def _apply_webhook(self, provider_id: str, result: WebhookResult) -> str | None:
+        """Apply the event to its session, then run the hooks; returns what the hooks failed with."""
         session_id = result.session_id
         if not session_id:
-            return
+            return None
         async with read_session(self.sessionmaker) as session:
             row = await common.get(session, models.PaymentSession, session_id)
         if row is None:
@@ -103,8 +107,22 @@ class WebhookActionsMixin(ServiceBase):
                 payment_collection_id=row.payment_collection_id,
                 payment_id=payment.id if payment else None,
             )
-            for hook in self._webhook_hooks():
+            return await self._run_webhook_hooks(applied)
+        return None
+
+    async def _run_webhook_hooks(self, applied: WebhookApplied) -> str | None:
+        """Run every hook; one that fails is logged and reported, never raised: the payment part is done."""
+        errors: list[str] = []
+        for hook in self._webhook_hooks():
+            try:
                 await hook(applied)
+            except DomainError as exc:
+                logger.warning("after webhook event %s: %s", applied.event_id, exc.message)
+                errors.append(f"{exc.code}: {exc.message}")
+            except Exception as exc:
+                logger.exception("a hook after webhook event %s failed", applied.event_id)
+                errors.append(f"{type(exc).__name__}: {exc}")
+        return "; ".join(errors) or None
 
     async def _authorize_from_webhook(self, session_id: str) -> dto.Payment | None:
         try:

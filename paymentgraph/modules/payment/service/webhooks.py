@@ -4,7 +4,8 @@
 signature on the raw body (a bad or stale one raises INVALID_DATA and nothing is stored), then the
 event is stored once under (provider id, event id). The route answers 200 and applies it afterwards
 with ``process_webhook_event``. A duplicate delivery finds the stored event and changes nothing,
-except that an event whose application failed is applied again.
+except that an event whose application failed is applied again, and so is a processed event whose
+follow-up (a hook such as cart completion) failed: applying the payment part twice changes nothing.
 """
 
 from __future__ import annotations
@@ -56,17 +57,18 @@ class WebhooksMixin(WebhookActionsMixin):
             if row is None:  # cannot happen: the row was inserted or already there
                 raise not_found("WebhookEvent", result.event_id)
             event = event_dto(row)
-        # A redelivered event that failed before gets another attempt; anything else is a no-op.
-        should_apply = stored or event.status == repo.FAILED
+        # A redelivered event that failed (or whose follow-up failed) gets another attempt; else a no-op.
+        followup_failed = event.status == repo.PROCESSED and event.last_error is not None
+        should_apply = stored or event.status == repo.FAILED or followup_failed
         return ReceivedWebhook(result.action, event, duplicate=not stored, should_apply=should_apply)
 
     async def process_webhook_event(self, id: str) -> WebhookEvent:
-        """Apply a stored event (received or failed) once; failures are recorded on the event."""
+        """Apply a stored event (received, failed, or with a failed follow-up) once; outcomes are recorded."""
         return await self._attempt(id, (repo.RECEIVED, repo.FAILED))
 
     async def _attempt(self, id: str, from_statuses: Sequence[str]) -> WebhookEvent:
         async with write_transaction(self.sessionmaker) as session:
-            claimed = await repo.claim(session, id, from_statuses)
+            claimed = await repo.claim(session, id, from_statuses, followups=True)
             row = await repo.get(session, id)
             if row is None:
                 raise not_found("WebhookEvent", id)
@@ -74,15 +76,16 @@ class WebhooksMixin(WebhookActionsMixin):
             if not claimed:  # processed already, or another worker has it
                 return event_dto(row)
         error: str | None = None
+        followup_error: str | None = None
         try:
-            await self._apply_webhook(provider_id, result)
+            followup_error = await self._apply_webhook(provider_id, result)
         except DomainError as exc:
             error = f"{exc.code}: {exc.message}"
         except Exception as exc:  # recorded for an admin and retried; never lost
             logger.exception("applying webhook event %s failed", id)
             error = f"{type(exc).__name__}: {exc}"
         async with write_transaction(self.sessionmaker) as session:
-            await repo.finish(session, id, error=error)
+            await repo.finish(session, id, error=error, followup_error=followup_error)
             row = await repo.get(session, id)
             assert row is not None
             return event_dto(row)
@@ -90,7 +93,7 @@ class WebhooksMixin(WebhookActionsMixin):
     async def retry_failed_webhook_events(
         self, *, stale_after: timedelta = STALE_AFTER
     ) -> list[WebhookEvent]:
-        """Apply again every failed event (and any stuck since ``stale_after``); returns the outcomes."""
+        """Apply again failed events, those stuck since ``stale_after`` and those whose follow-up failed."""
         async with read_session(self.sessionmaker) as session:
             ids = await repo.retryable_ids(session, stale_before=utcnow() - stale_after)
         return [await self._attempt(id, (repo.FAILED, repo.RECEIVED, repo.PROCESSING)) for id in ids]
