@@ -15,10 +15,11 @@ from typing import Any, overload
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from paymentgraph.db.ids import new_id
+from paymentgraph.db.repository import add, soft_delete, update
 from paymentgraph.db.session import read_session, write_transaction
 from paymentgraph.db.types import utcnow
-from paymentgraph.errors import InvalidData, NotAllowed, not_found
-from paymentgraph.modules import inputs
+from paymentgraph.errors import InvalidData, NotAllowed
+from paymentgraph.modules import validation
 from paymentgraph.modules.cart import repository
 from paymentgraph.modules.cart.dto import CartDTO
 from paymentgraph.modules.cart.models import Cart, LineItem
@@ -28,7 +29,7 @@ _CREATE_FIELDS = ("region_id", "currency_code", "email", "customer_id", "items",
 _UPDATE_FIELDS = ("region_id", "currency_code", "email", "customer_id", "metadata")
 
 
-def _item_rows(cart_id: str, items: Sequence[inputs.LineItemInput]) -> list[LineItem]:
+def _item_rows(cart_id: str, items: Sequence[validation.LineItemInput]) -> list[LineItem]:
     return [
         LineItem(
             id=new_id("cali"),
@@ -43,20 +44,33 @@ def _item_rows(cart_id: str, items: Sequence[inputs.LineItemInput]) -> list[Line
 
 
 def _new_cart(data: object) -> tuple[Cart, list[LineItem]]:
-    values = inputs.mapping(data, "cart")
-    inputs.only_keys(values, _CREATE_FIELDS, "cart")
+    values = validation.mapping(data, "cart")
+    validation.only_keys(values, _CREATE_FIELDS, "cart")
     currency = normalize_currency(values.get("currency_code"))
-    items = inputs.line_items(values.get("items"), currency)
+    items = validation.line_items(values.get("items"), currency)
     cart = Cart(
         id=new_id("cart"),
-        region_id=inputs.text(values.get("region_id"), "region_id"),
-        customer_id=inputs.text(values.get("customer_id"), "customer_id", required=False),
-        email=inputs.email(values.get("email")),
+        region_id=validation.text(values.get("region_id"), "region_id"),
+        customer_id=validation.text(values.get("customer_id"), "customer_id", required=False),
+        email=validation.email(values.get("email")),
         currency_code=currency,
-        total=inputs.sum_totals((item.total for item in items), currency),
-        metadata_=inputs.metadata(values.get("metadata")),
+        total=validation.sum_totals((item.total for item in items), currency),
+        metadata_=validation.metadata(values.get("metadata")),
     )
     return cart, _item_rows(cart.id, items)
+
+
+async def _locked(session: AsyncSession, cart_id: str) -> Cart:
+    # Item changes and completion read-check-write the cart; serialise them per cart
+    # (a row lock on PostgreSQL; SQLite's write transaction already serialises writers).
+    return await repository.carts.require_one(session, cart_id, lock=True)
+
+
+async def _with_total(session: AsyncSession, cart: Cart) -> CartDTO:
+    items = (await repository.items_of(session, [cart.id])).get(cart.id, [])
+    cart.total = validation.sum_totals((item.total for item in items), cart.currency_code)
+    await session.flush()
+    return CartDTO.from_row(cart, items)
 
 
 def _refuse_if_completed(cart: Cart, action: str) -> None:
@@ -76,11 +90,12 @@ class CartModuleService:
     async def create_carts(self, data: Sequence[Mapping[str, Any]]) -> list[CartDTO]: ...
     async def create_carts(self, data: Any) -> CartDTO | list[CartDTO]:
         """Create carts from ``{region_id, currency_code, email?, customer_id?, items?, metadata?}``."""
-        single = isinstance(data, Mapping)
-        built = [_new_cart(item) for item in ([data] if single else list(data))]
+        single, raw = validation.one_or_many(data)
+        built = [_new_cart(item) for item in raw]
         async with write_transaction(self.sessionmaker) as session:
             for cart, items in built:
-                await repository.add(session, cart, items)
+                await add(session, [cart])
+                await add(session, items)
             result = [CartDTO.from_row(cart, items) for cart, items in built]
         return result[0] if single else result
 
@@ -89,29 +104,28 @@ class CartModuleService:
         if not isinstance(items, list | tuple) or not items:
             raise InvalidData("items must be a non-empty list of line items", field="items")
         async with write_transaction(self.sessionmaker) as session:
-            cart = await self._locked(session, cart_id)
+            cart = await _locked(session, cart_id)
             _refuse_if_completed(cart, "add line items")
-            rows = _item_rows(cart.id, inputs.line_items(items, cart.currency_code))
-            await repository.add_items(session, rows)
-            return await self._with_total(session, cart)
+            await add(session, _item_rows(cart.id, validation.line_items(items, cart.currency_code)))
+            return await _with_total(session, cart)
 
     async def update_carts(self, id: str, data: Mapping[str, Any]) -> CartDTO:
         """Update an open cart (currency only while it has no items)."""
-        values = inputs.mapping(data, "cart")
-        inputs.only_keys(values, _UPDATE_FIELDS, "cart")
+        values = validation.mapping(data, "cart")
+        validation.only_keys(values, _UPDATE_FIELDS, "cart")
         changes: dict[str, Any] = {}
         if "region_id" in values:
-            changes["region_id"] = inputs.text(values["region_id"], "region_id")
+            changes["region_id"] = validation.text(values["region_id"], "region_id")
         if "customer_id" in values:
-            changes["customer_id"] = inputs.text(values["customer_id"], "customer_id", required=False)
+            changes["customer_id"] = validation.text(values["customer_id"], "customer_id", required=False)
         if "email" in values:
-            changes["email"] = inputs.email(values["email"])
+            changes["email"] = validation.email(values["email"])
         if "metadata" in values:
-            changes["metadata_"] = inputs.metadata(values["metadata"])
+            changes["metadata_"] = validation.metadata(values["metadata"])
         if "currency_code" in values:
             changes["currency_code"] = normalize_currency(values["currency_code"])
         async with write_transaction(self.sessionmaker) as session:
-            cart = await self._locked(session, id)
+            cart = await _locked(session, id)
             _refuse_if_completed(cart, "update it")
             items = (await repository.items_of(session, [cart.id])).get(cart.id, [])
             if items and changes.get("currency_code", cart.currency_code) != cart.currency_code:
@@ -119,35 +133,31 @@ class CartModuleService:
                 raise NotAllowed(
                     f"Cart {cart.id} has line items; its currency cannot change", cart_id=cart.id
                 )
-            for name, value in changes.items():
-                setattr(cart, name, value)
-            await session.flush()
+            await update(session, cart, changes)
             return CartDTO.from_row(cart, items)
 
     async def retrieve_cart(self, id: str) -> CartDTO:
         """A live cart with its items."""
         async with read_session(self.sessionmaker) as session:
-            carts = await repository.get_live(session, [id])
-            if not carts:
-                raise not_found("Cart", id)
+            cart = await repository.carts.require_one(session, id)
             items = await repository.items_of(session, [id])
-        return CartDTO.from_row(carts[0], items.get(id, []))
+        return CartDTO.from_row(cart, items.get(id, []))
 
     async def list_carts(
         self, filters: Mapping[str, Any] | None = None, *, skip: int = 0, take: int | None = None
     ) -> list[CartDTO]:
         """Live carts (with items) matching equality filters, oldest first."""
-        where = inputs.filters(filters, repository.FILTERABLE)
-        skip, take = inputs.page(skip, take)
+        where = validation.filters(filters, repository.carts.filterable)
+        skip, take = validation.page(skip, take)
         async with read_session(self.sessionmaker) as session:
-            carts = await repository.list_live(session, where, skip=skip, take=take)
+            carts = await repository.carts.list_live(session, where, skip=skip, take=take)
             items = await repository.items_of(session, [cart.id for cart in carts]) if carts else {}
         return [CartDTO.from_row(cart, items.get(cart.id, [])) for cart in carts]
 
     async def complete_cart(self, id: str) -> CartDTO:
         """Set ``completed_at`` once; a completed cart is returned unchanged (idempotent retries)."""
         async with write_transaction(self.sessionmaker) as session:
-            cart = await self._locked(session, id)
+            cart = await _locked(session, id)
             if cart.completed_at is None:
                 cart.completed_at = utcnow()
                 await session.flush()
@@ -156,24 +166,9 @@ class CartModuleService:
 
     async def delete_carts(self, ids: str | Sequence[str]) -> list[str]:
         """Soft-delete carts and their items; any unknown id refuses the whole call."""
-        wanted = inputs.ids(ids)
+        wanted = validation.ids(ids)
         async with write_transaction(self.sessionmaker) as session:
-            carts = await repository.get_live(session, wanted, lock=True)
-            missing = set(wanted) - {cart.id for cart in carts}
-            if missing:
-                raise not_found("Cart", sorted(missing)[0])
+            carts = await repository.carts.require_all(session, wanted, lock=True)
             items = await repository.items_of(session, wanted)
-            await repository.soft_delete(session, carts, [i for group in items.values() for i in group])
+            await soft_delete(session, [*carts, *(item for group in items.values() for item in group)])
         return wanted
-
-    async def _locked(self, session: AsyncSession, cart_id: str) -> Cart:
-        carts = await repository.get_live(session, [cart_id], lock=True)
-        if not carts:
-            raise not_found("Cart", cart_id)
-        return carts[0]
-
-    async def _with_total(self, session: AsyncSession, cart: Cart) -> CartDTO:
-        items = (await repository.items_of(session, [cart.id])).get(cart.id, [])
-        cart.total = inputs.sum_totals((item.total for item in items), cart.currency_code)
-        await session.flush()
-        return CartDTO.from_row(cart, items)

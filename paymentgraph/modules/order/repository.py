@@ -1,25 +1,26 @@
-"""All SQL of the order module."""
+"""All SQL of the order module: generic reads (paymentgraph.db.repository), display ids, children."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from paymentgraph.db.types import utcnow
+from paymentgraph.db.repository import LiveRows
 from paymentgraph.modules.order.models import Order, OrderClaim, OrderExchange, OrderLineItem
 
-ORDER_FILTERABLE = ("id", "display_id", "region_id", "customer_id", "cart_id", "email", "currency_code")
-CLAIM_FILTERABLE = ("id", "order_id", "type")
-EXCHANGE_FILTERABLE = ("id", "order_id")
+orders = LiveRows(
+    Order,
+    filterable=("id", "display_id", "region_id", "customer_id", "cart_id", "email", "currency_code"),
+)
+claims = LiveRows(OrderClaim, filterable=("id", "order_id", "type"))
+exchanges = LiveRows(OrderExchange, filterable=("id", "order_id"))
 
 # Any constant works: it names the one advisory lock that serialises display id assignment.
 _DISPLAY_ID_LOCK = 7_304_211_001
-
-Row = TypeVar("Row", Order, OrderClaim, OrderExchange)
 
 
 async def lock_display_ids(session: AsyncSession) -> None:
@@ -43,16 +44,6 @@ async def live_order_for_cart(session: AsyncSession, cart_id: str) -> Order | No
     return (await session.scalars(stmt)).first()
 
 
-async def add(session: AsyncSession, rows: Sequence[Any]) -> None:
-    session.add_all(rows)
-    await session.flush()
-
-
-async def get_live(session: AsyncSession, model: type[Row], ids: Sequence[str]) -> list[Row]:
-    stmt = select(model).where(model.id.in_(list(ids)), model.deleted_at.is_(None))
-    return list((await session.scalars(stmt)).all())
-
-
 async def items_of(session: AsyncSession, order_ids: Sequence[str]) -> dict[str, list[OrderLineItem]]:
     stmt = (
         select(OrderLineItem)
@@ -65,19 +56,6 @@ async def items_of(session: AsyncSession, order_ids: Sequence[str]) -> dict[str,
     return grouped
 
 
-async def list_live(
-    session: AsyncSession, model: type[Row], filters: Mapping[str, Any], *, skip: int, take: int | None
-) -> list[Row]:
-    stmt = select(model).where(model.deleted_at.is_(None))
-    for name, value in filters.items():
-        column = getattr(model, name)
-        stmt = stmt.where(column.in_(value) if isinstance(value, list) else column == value)
-    stmt = stmt.order_by(model.created_at, model.id).offset(skip)
-    if take is not None:
-        stmt = stmt.limit(take)
-    return list((await session.scalars(stmt)).all())
-
-
 async def children_of(
     session: AsyncSession, order_ids: Sequence[str]
 ) -> tuple[list[OrderLineItem], list[OrderClaim], list[OrderExchange]]:
@@ -87,10 +65,3 @@ async def children_of(
         stmt = select(model).where(model.order_id.in_(list(order_ids)), model.deleted_at.is_(None))
         found.append(list((await session.scalars(stmt)).all()))
     return found[0], found[1], found[2]
-
-
-async def soft_delete(session: AsyncSession, rows: Sequence[Any]) -> None:
-    now = utcnow()
-    for row in rows:
-        row.deleted_at = now
-    await session.flush()

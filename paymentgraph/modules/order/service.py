@@ -14,9 +14,10 @@ from typing import Any, overload
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from paymentgraph.db.ids import new_id
+from paymentgraph.db.repository import add, soft_delete
 from paymentgraph.db.session import read_session, write_transaction
 from paymentgraph.errors import Conflict, InvalidData, not_found
-from paymentgraph.modules import inputs
+from paymentgraph.modules import validation
 from paymentgraph.modules.order import repository
 from paymentgraph.modules.order.dto import OrderClaimDTO, OrderDTO, OrderExchangeDTO
 from paymentgraph.modules.order.models import Order, OrderClaim, OrderExchange, OrderLineItem
@@ -28,19 +29,19 @@ CLAIM_TYPES = ("refund", "replace")
 
 def _new_order(data: object) -> tuple[Order, list[OrderLineItem]]:
     """An order without its display id (assigned under the lock) and its item rows."""
-    values = inputs.mapping(data, "order")
-    inputs.only_keys(values, _ORDER_FIELDS, "order")
+    values = validation.mapping(data, "order")
+    validation.only_keys(values, _ORDER_FIELDS, "order")
     currency = normalize_currency(values.get("currency_code"))
-    items = inputs.line_items(values.get("items"), currency)
+    items = validation.line_items(values.get("items"), currency)
     order = Order(
         id=new_id("order"),
-        region_id=inputs.text(values.get("region_id"), "region_id"),
-        customer_id=inputs.text(values.get("customer_id"), "customer_id", required=False),
-        cart_id=inputs.text(values.get("cart_id"), "cart_id", required=False),
-        email=inputs.email(values.get("email")),
+        region_id=validation.text(values.get("region_id"), "region_id"),
+        customer_id=validation.text(values.get("customer_id"), "customer_id", required=False),
+        cart_id=validation.text(values.get("cart_id"), "cart_id", required=False),
+        email=validation.email(values.get("email")),
         currency_code=currency,
-        total=inputs.sum_totals((item.total for item in items), currency),
-        metadata_=inputs.metadata(values.get("metadata")),
+        total=validation.sum_totals((item.total for item in items), currency),
+        metadata_=validation.metadata(values.get("metadata")),
     )
     rows = [
         OrderLineItem(
@@ -56,14 +57,6 @@ def _new_order(data: object) -> tuple[Order, list[OrderLineItem]]:
     return order, rows
 
 
-def _batch(data: Any) -> tuple[bool, list[Any]]:
-    single = isinstance(data, Mapping)
-    items = [data] if single else data
-    if not isinstance(items, list | tuple):
-        raise InvalidData("expected an object or a list of objects")
-    return single, list(items)
-
-
 class OrderModuleService:
     """Orders, order claims and order exchanges."""
 
@@ -76,7 +69,7 @@ class OrderModuleService:
     async def create_orders(self, data: Sequence[Mapping[str, Any]]) -> list[OrderDTO]: ...
     async def create_orders(self, data: Any) -> OrderDTO | list[OrderDTO]:
         """Create orders from ``{region_id, currency_code, email?, customer_id?, cart_id?, items?}``."""
-        single, raw = _batch(data)
+        single, raw = validation.one_or_many(data)
         built = [_new_order(item) for item in raw]
         cart_ids = [order.cart_id for order, _ in built if order.cart_id]
         if len(cart_ids) != len(set(cart_ids)):
@@ -95,28 +88,26 @@ class OrderModuleService:
                         )
                 order.display_id = display_id
                 display_id += 1
-                await repository.add(session, [order])
-                await repository.add(session, items)
+                await add(session, [order])
+                await add(session, items)
             result = [OrderDTO.from_row(order, items) for order, items in built]
         return result[0] if single else result
 
     async def retrieve_order(self, id: str) -> OrderDTO:
         """A live order with its items."""
         async with read_session(self.sessionmaker) as session:
-            orders = await repository.get_live(session, Order, [id])
-            if not orders:
-                raise not_found("Order", id)
+            order = await repository.orders.require_one(session, id)
             items = await repository.items_of(session, [id])
-        return OrderDTO.from_row(orders[0], items.get(id, []))
+        return OrderDTO.from_row(order, items.get(id, []))
 
     async def list_orders(
         self, filters: Mapping[str, Any] | None = None, *, skip: int = 0, take: int | None = None
     ) -> list[OrderDTO]:
         """Live orders (with items) matching equality filters, oldest first."""
-        where = inputs.filters(filters, repository.ORDER_FILTERABLE)
-        skip, take = inputs.page(skip, take)
+        where = validation.filters(filters, repository.orders.filterable)
+        skip, take = validation.page(skip, take)
         async with read_session(self.sessionmaker) as session:
-            orders = await repository.list_live(session, Order, where, skip=skip, take=take)
+            orders = await repository.orders.list_live(session, where, skip=skip, take=take)
             items = await repository.items_of(session, [o.id for o in orders]) if orders else {}
         return [OrderDTO.from_row(order, items.get(order.id, [])) for order in orders]
 
@@ -126,14 +117,11 @@ class OrderModuleService:
         Returns the deleted ids under their link keys (``order_id``, ``claim_id``, ``exchange_id``),
         ready for ``link.delete({"order": result})`` to cascade across links.
         """
-        wanted = inputs.ids(ids)
+        wanted = validation.ids(ids)
         async with write_transaction(self.sessionmaker) as session:
-            orders = await repository.get_live(session, Order, wanted)
-            missing = set(wanted) - {order.id for order in orders}
-            if missing:
-                raise not_found("Order", sorted(missing)[0])
+            orders = await repository.orders.require_all(session, wanted)
             items, claims, exchanges = await repository.children_of(session, wanted)
-            await repository.soft_delete(session, [*orders, *items, *claims, *exchanges])
+            await soft_delete(session, [*orders, *items, *claims, *exchanges])
         return {
             "order_id": wanted,
             "claim_id": [claim.id for claim in claims],
@@ -146,38 +134,35 @@ class OrderModuleService:
     async def create_order_claims(self, data: Sequence[Mapping[str, Any]]) -> list[OrderClaimDTO]: ...
     async def create_order_claims(self, data: Any) -> OrderClaimDTO | list[OrderClaimDTO]:
         """Create claims from ``{order_id, type}`` (type ``refund`` or ``replace``)."""
-        single, raw = _batch(data)
+        single, raw = validation.one_or_many(data)
         rows = []
         for item in raw:
-            values = inputs.mapping(item, "order claim")
-            inputs.only_keys(values, ("order_id", "type"), "order claim")
+            values = validation.mapping(item, "order claim")
+            validation.only_keys(values, ("order_id", "type"), "order claim")
             claim_type = values.get("type")
             if claim_type not in CLAIM_TYPES:
                 raise InvalidData(
                     f"type must be one of {', '.join(CLAIM_TYPES)}, got {claim_type!r}", field="type"
                 )
-            order_id = inputs.text(values.get("order_id"), "order_id") or ""
+            order_id = validation.text(values.get("order_id"), "order_id") or ""
             rows.append(OrderClaim(id=new_id("claim"), order_id=order_id, type=claim_type))
         async with write_transaction(self.sessionmaker) as session:
             await self._require_orders(session, [row.order_id for row in rows])
-            await repository.add(session, rows)
+            await add(session, rows)
             result = [OrderClaimDTO.from_row(row) for row in rows]
         return result[0] if single else result
 
     async def retrieve_order_claim(self, id: str) -> OrderClaimDTO:
         async with read_session(self.sessionmaker) as session:
-            rows = await repository.get_live(session, OrderClaim, [id])
-        if not rows:
-            raise not_found("OrderClaim", id)
-        return OrderClaimDTO.from_row(rows[0])
+            return OrderClaimDTO.from_row(await repository.claims.require_one(session, id))
 
     async def list_order_claims(
         self, filters: Mapping[str, Any] | None = None, *, skip: int = 0, take: int | None = None
     ) -> list[OrderClaimDTO]:
-        where = inputs.filters(filters, repository.CLAIM_FILTERABLE)
-        skip, take = inputs.page(skip, take)
+        where = validation.filters(filters, repository.claims.filterable)
+        skip, take = validation.page(skip, take)
         async with read_session(self.sessionmaker) as session:
-            rows = await repository.list_live(session, OrderClaim, where, skip=skip, take=take)
+            rows = await repository.claims.list_live(session, where, skip=skip, take=take)
         return [OrderClaimDTO.from_row(row) for row in rows]
 
     @overload
@@ -186,38 +171,35 @@ class OrderModuleService:
     async def create_order_exchanges(self, data: Sequence[Mapping[str, Any]]) -> list[OrderExchangeDTO]: ...
     async def create_order_exchanges(self, data: Any) -> OrderExchangeDTO | list[OrderExchangeDTO]:
         """Create exchanges from ``{order_id}``."""
-        single, raw = _batch(data)
+        single, raw = validation.one_or_many(data)
         rows = []
         for item in raw:
-            values = inputs.mapping(item, "order exchange")
-            inputs.only_keys(values, ("order_id",), "order exchange")
-            order_id = inputs.text(values.get("order_id"), "order_id") or ""
+            values = validation.mapping(item, "order exchange")
+            validation.only_keys(values, ("order_id",), "order exchange")
+            order_id = validation.text(values.get("order_id"), "order_id") or ""
             rows.append(OrderExchange(id=new_id("exc"), order_id=order_id))
         async with write_transaction(self.sessionmaker) as session:
             await self._require_orders(session, [row.order_id for row in rows])
-            await repository.add(session, rows)
+            await add(session, rows)
             result = [OrderExchangeDTO.from_row(row) for row in rows]
         return result[0] if single else result
 
     async def retrieve_order_exchange(self, id: str) -> OrderExchangeDTO:
         async with read_session(self.sessionmaker) as session:
-            rows = await repository.get_live(session, OrderExchange, [id])
-        if not rows:
-            raise not_found("OrderExchange", id)
-        return OrderExchangeDTO.from_row(rows[0])
+            return OrderExchangeDTO.from_row(await repository.exchanges.require_one(session, id))
 
     async def list_order_exchanges(
         self, filters: Mapping[str, Any] | None = None, *, skip: int = 0, take: int | None = None
     ) -> list[OrderExchangeDTO]:
-        where = inputs.filters(filters, repository.EXCHANGE_FILTERABLE)
-        skip, take = inputs.page(skip, take)
+        where = validation.filters(filters, repository.exchanges.filterable)
+        skip, take = validation.page(skip, take)
         async with read_session(self.sessionmaker) as session:
-            rows = await repository.list_live(session, OrderExchange, where, skip=skip, take=take)
+            rows = await repository.exchanges.list_live(session, where, skip=skip, take=take)
         return [OrderExchangeDTO.from_row(row) for row in rows]
 
     async def _require_orders(self, session: AsyncSession, order_ids: Sequence[str]) -> None:
         wanted = list(dict.fromkeys(order_ids))
-        found = {order.id for order in await repository.get_live(session, Order, wanted)}
+        found = {order.id for order in await repository.orders.get_live(session, wanted)}
         for order_id in wanted:
             if order_id not in found:
                 raise not_found("Order", order_id)

@@ -8,9 +8,9 @@ from typing import Any, overload
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from paymentgraph.db.ids import new_id
+from paymentgraph.db.repository import add, soft_delete, update
 from paymentgraph.db.session import read_session, write_transaction
-from paymentgraph.errors import not_found
-from paymentgraph.modules import inputs
+from paymentgraph.modules import validation
 from paymentgraph.modules.region import repository
 from paymentgraph.modules.region.dto import RegionDTO
 from paymentgraph.modules.region.models import Region
@@ -20,13 +20,13 @@ _CREATE_FIELDS = ("name", "currency_code", "metadata")
 
 
 def _new_region(data: object) -> Region:
-    values = inputs.mapping(data, "region")
-    inputs.only_keys(values, _CREATE_FIELDS, "region")
+    values = validation.mapping(data, "region")
+    validation.only_keys(values, _CREATE_FIELDS, "region")
     return Region(
         id=new_id("reg"),
-        name=inputs.text(values.get("name"), "name"),
+        name=validation.text(values.get("name"), "name"),
         currency_code=normalize_currency(values.get("currency_code")),
-        metadata_=inputs.metadata(values.get("metadata")),
+        metadata_=validation.metadata(values.get("metadata")),
     )
 
 
@@ -42,60 +42,50 @@ class RegionModuleService:
     async def create_regions(self, data: Sequence[Mapping[str, Any]]) -> list[RegionDTO]: ...
     async def create_regions(self, data: Any) -> RegionDTO | list[RegionDTO]:
         """Create one region (dict in, DTO out) or several (list in, list out)."""
-        single = isinstance(data, Mapping)
-        rows = [_new_region(item) for item in ([data] if single else list(data))]
+        single, raw = validation.one_or_many(data)
+        rows = [_new_region(item) for item in raw]
         async with write_transaction(self.sessionmaker) as session:
             for row in rows:
-                await repository.add(session, row)
+                # A flush per row keeps created_at, the list order, in the order given.
+                await add(session, [row])
             result = [RegionDTO.from_row(row) for row in rows]
         return result[0] if single else result
 
     async def update_regions(self, id: str, data: Mapping[str, Any]) -> RegionDTO:
         """Update a region's name, currency or metadata."""
-        values = inputs.mapping(data, "region")
-        inputs.only_keys(values, _CREATE_FIELDS, "region")
+        values = validation.mapping(data, "region")
+        validation.only_keys(values, _CREATE_FIELDS, "region")
         changes: dict[str, Any] = {}
         if "name" in values:
-            changes["name"] = inputs.text(values["name"], "name")
+            changes["name"] = validation.text(values["name"], "name")
         if "currency_code" in values:
             changes["currency_code"] = normalize_currency(values["currency_code"])
         if "metadata" in values:
-            changes["metadata_"] = inputs.metadata(values["metadata"])
+            changes["metadata_"] = validation.metadata(values["metadata"])
         async with write_transaction(self.sessionmaker) as session:
-            rows = await repository.get_live(session, [id])
-            if not rows:
-                raise not_found("Region", id)
-            for name, value in changes.items():
-                setattr(rows[0], name, value)
-            await session.flush()
-            return RegionDTO.from_row(rows[0])
+            region = await repository.regions.require_one(session, id)
+            await update(session, region, changes)
+            return RegionDTO.from_row(region)
 
     async def retrieve_region(self, id: str) -> RegionDTO:
         async with read_session(self.sessionmaker) as session:
-            rows = await repository.get_live(session, [id])
-        if not rows:
-            raise not_found("Region", id)
-        return RegionDTO.from_row(rows[0])
+            return RegionDTO.from_row(await repository.regions.require_one(session, id))
 
     async def list_regions(
         self, filters: Mapping[str, Any] | None = None, *, skip: int = 0, take: int | None = None
     ) -> list[RegionDTO]:
         """Live regions matching equality filters on id, name, currency_code, oldest first."""
-        where = inputs.filters(filters, repository.FILTERABLE)
+        where = validation.filters(filters, repository.regions.filterable)
         if "currency_code" in where and isinstance(where["currency_code"], str):
             where["currency_code"] = normalize_currency(where["currency_code"])
-        skip, take = inputs.page(skip, take)
+        skip, take = validation.page(skip, take)
         async with read_session(self.sessionmaker) as session:
-            rows = await repository.list_live(session, where, skip=skip, take=take)
+            rows = await repository.regions.list_live(session, where, skip=skip, take=take)
         return [RegionDTO.from_row(row) for row in rows]
 
     async def delete_regions(self, ids: str | Sequence[str]) -> list[str]:
         """Soft-delete regions; any unknown id refuses the whole call. Returns the deleted ids."""
-        wanted = inputs.ids(ids)
+        wanted = validation.ids(ids)
         async with write_transaction(self.sessionmaker) as session:
-            rows = await repository.get_live(session, wanted)
-            missing = set(wanted) - {row.id for row in rows}
-            if missing:
-                raise not_found("Region", sorted(missing)[0])
-            await repository.soft_delete(session, rows)
+            await soft_delete(session, await repository.regions.require_all(session, wanted))
         return wanted

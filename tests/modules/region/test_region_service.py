@@ -61,3 +61,10 @@ async def test_unknown_ids_are_not_found_and_nothing_is_deleted(pg: Any) -> None
         await pg.region.update_regions(region.id, {"currency_code": "zzz"})
     with pytest.raises(InvalidData):
         await pg.region.list_regions({"colour": "red"})
+
+
+@pytest.mark.parametrize("bad", ["Europe", 42, None])
+async def test_create_takes_an_object_or_a_list_of_objects(pg: Any, bad: object) -> None:
+    with pytest.raises(InvalidData, match="an object or a list of objects"):
+        await pg.region.create_regions(bad)
+    assert await pg.region.list_regions() == []

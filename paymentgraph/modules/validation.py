@@ -62,6 +62,15 @@ def positive_int(value: object, field: str) -> int:
     return value
 
 
+def one_or_many(data: object) -> tuple[bool, list[Any]]:
+    """Create input: one object (dict in, DTO out) or a list of them; returns ``(single, items)``."""
+    single = isinstance(data, Mapping)
+    items = [data] if single else data
+    if not isinstance(items, list | tuple):
+        raise InvalidData("expected an object or a list of objects")
+    return single, list(items)
+
+
 def ids(value: object, field: str = "id") -> list[str]:
     """One id or a list of ids, as a de-duplicated list in the given order."""
     items = [value] if isinstance(value, str) else value
