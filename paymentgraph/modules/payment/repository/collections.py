@@ -1,13 +1,25 @@
-"""SQL for payment collections and what their recomputation reads."""
+"""SQL for payment collections and what their recomputation reads.
+
+The functions taking an ``AsyncConnection`` are SQLAlchemy Core (rows as mappings keyed by column
+name): they serve the payment flow's hot path, where the ORM's unit of work cost more than the SQL.
+Their statements are built once with bound parameters (see ``payment_rows``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import RowMapping, Table, bindparam, case, insert, literal_column, select, union_all, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from paymentgraph.modules.payment.models import Payment, PaymentSession
+from paymentgraph.modules.payment.models import Payment, PaymentCollection, PaymentProvider, PaymentSession
 from paymentgraph.modules.payment.repository.common import children
+
+COLLECTION = cast(Table, PaymentCollection.__table__)
+_SESSION = cast(Table, PaymentSession.__table__)
+_PAYMENT = cast(Table, Payment.__table__)
+_PROVIDER = cast(Table, PaymentProvider.__table__)
 
 
 async def sessions_of(session: AsyncSession, collection_ids: Sequence[str]) -> list[PaymentSession]:
@@ -16,3 +28,85 @@ async def sessions_of(session: AsyncSession, collection_ids: Sequence[str]) -> l
 
 async def payments_of(session: AsyncSession, collection_ids: Sequence[str]) -> list[Payment]:
     return await children(session, Payment, "payment_collection_id", collection_ids)
+
+
+_INSERT = insert(COLLECTION)
+_COLLECTION = select(COLLECTION).where(COLLECTION.c.id == bindparam("id"), COLLECTION.c.deleted_at.is_(None))
+_WITH_PROVIDER = _COLLECTION.add_columns(
+    select(_PROVIDER.c.is_enabled)
+    .where(_PROVIDER.c.id == bindparam("provider_id"), _PROVIDER.c.deleted_at.is_(None))
+    .scalar_subquery()
+    .label("provider_enabled")
+)
+# NO KEY UPDATE (recomputation never writes the key): lockers still queue one behind another, but a
+# row inserted under the collection (its foreign-key check takes KEY SHARE) neither waits for the lock
+# nor blocks it; with FOR UPDATE two authorizations in one collection deadlocked.
+_LOCKED = {
+    False: _COLLECTION.with_for_update(of=COLLECTION, key_share=True),
+    True: _WITH_PROVIDER.with_for_update(of=COLLECTION, key_share=True),
+}
+# Without .values(): the SET clause is the columns of the parameters given ("pk" is the key).
+_UPDATE = update(COLLECTION).where(COLLECTION.c.id == bindparam("pk"))
+
+
+def _recompute_facts() -> Any:
+    s, p = _SESSION, _PAYMENT
+    collection_id: Any = bindparam("collection_id")
+    sessions = select(
+        literal_column("'s'").label("kind"),
+        s.c.id.label("session_id"),
+        s.c.status.label("status"),
+        s.c.currency_code.label("currency_code"),
+        s.c.amount.label("a1"),
+        s.c.amount.label("a2"),
+    ).where(s.c.payment_collection_id == collection_id, s.c.deleted_at.is_(None))
+    payments = select(
+        literal_column("'p'"),
+        p.c.payment_session_id,
+        case((p.c.canceled_at.is_(None), literal_column("'live'")), else_=literal_column("'canceled'")),
+        p.c.currency_code,
+        p.c.captured_amount,
+        p.c.refunded_amount,
+    ).where(p.c.payment_collection_id == collection_id, p.c.deleted_at.is_(None))
+    return union_all(sessions, payments)
+
+
+_RECOMPUTE_FACTS = _recompute_facts()
+
+
+async def insert_collections(conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert collection rows as given, in one statement (column defaults fill what is left out)."""
+    if rows:
+        await conn.execute(_INSERT, [dict(r) for r in rows] if len(rows) > 1 else dict(rows[0]))
+
+
+async def lock_collection(
+    conn: AsyncConnection, collection_id: str, *, provider_id: str | None = None
+) -> RowMapping | None:
+    """The live collection, row-locked where the database has row locks (until the transaction ends).
+
+    With ``provider_id`` the row also carries ``provider_enabled``: that provider row's is_enabled, or
+    None when there is no live row (one round trip instead of two when a session is created).
+    """
+    with_provider = provider_id is not None
+    if conn.dialect.name == "postgresql":
+        stmt = _LOCKED[with_provider]
+    else:
+        stmt = _WITH_PROVIDER if with_provider else _COLLECTION
+    params = {"id": collection_id, "provider_id": provider_id} if with_provider else {"id": collection_id}
+    return (await conn.execute(stmt, params)).mappings().first()
+
+
+async def recompute_facts(conn: AsyncConnection, collection_id: str) -> list[RowMapping]:
+    """What a collection's status and amounts derive from, in one statement.
+
+    Rows of kind ``s`` are live sessions (session_id, status, currency_code, amount in ``a1``); rows of
+    kind ``p`` are live payments (their session_id, status ``live`` or ``canceled``, captured_amount in
+    ``a1``, refunded_amount in ``a2``). Amounts stay exact: they are summed in Python, not in SQL
+    (SQLite keeps money as text).
+    """
+    return list((await conn.execute(_RECOMPUTE_FACTS, {"collection_id": collection_id})).mappings())
+
+
+async def update_collection(conn: AsyncConnection, collection_id: str, values: Mapping[str, Any]) -> None:
+    await conn.execute(_UPDATE, {**values, "pk": collection_id})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -25,15 +26,21 @@ from paymentgraph.modules.payment.providers.base import (
     ProviderContext,
     SessionStatus,
 )
-from paymentgraph.modules.payment.repository import common
+from paymentgraph.modules.payment.repository import common, payment_rows
 from paymentgraph.modules.payment.repository import payments as payment_repo
+from paymentgraph.modules.payment.repository import sessions as session_repo
 from paymentgraph.modules.payment.service.base import ServiceBase, provider_context
-from paymentgraph.modules.payment.service.mapping import load_payments
+from paymentgraph.modules.payment.service.mapping import (
+    capture_from_columns,
+    load_payments,
+    payment_from_columns,
+)
 from paymentgraph.modules.payment.service.recompute import recompute_collection
 
 logger = logging.getLogger(__name__)
 
 _SUCCESS = {SessionStatus.AUTHORIZED, SessionStatus.CAPTURED}
+ZERO = Decimal(0)
 
 
 class AuthorizeMixin(ServiceBase):
@@ -41,24 +48,23 @@ class AuthorizeMixin(ServiceBase):
         self, id: str, context: Mapping[str, Any] | None = None
     ) -> dto.Payment:
         """Authorize a session with its provider and create its payment (returned)."""
-        async with read_session(self.sessionmaker) as session:
-            row = await common.get(session, models.PaymentSession, id)
-            if row is None:
-                raise not_found("PaymentSession", id)
-            existing = await payment_repo.live_payment_for_session(session, id)
-            if existing is not None:
-                return (await load_payments(session, [existing]))[0]
-        if row.status == "canceled":
+        async with self._one_statement_read() as conn:
+            row = await session_repo.session_with_payment(conn, id)
+        if row is None:
+            raise not_found("PaymentSession", id)
+        if row["live_payment_id"] is not None:
+            return await self._session_payment(id)
+        if row["status"] == "canceled":
             raise NotAllowed(
                 f"Payment session {id} is canceled and cannot be authorized", payment_session_id=id
             )
 
-        provider = self._provider(row.provider_id)
-        ctx = provider_context(context or row.context, idempotency_key=id)
+        provider = self._provider(row["provider_id"])
+        ctx = provider_context(context or row["context"], idempotency_key=id)
         output = await self._call(
             provider.id,
             "authorize the payment",
-            provider.authorize_payment(PaymentInput(data=row.data or {}, context=ctx)),
+            provider.authorize_payment(PaymentInput(data=row["data"] or {}, context=ctx)),
             payment_session_id=id,
         )
         if output.status not in _SUCCESS:
@@ -72,7 +78,7 @@ class AuthorizeMixin(ServiceBase):
                 status=status,
             )
 
-        release_ctx = provider_context(context or row.context, idempotency_key=f"{id}:release")
+        release_ctx = provider_context(context or row["context"], idempotency_key=f"{id}:release")
         try:
             return await self._record_authorization(id, output)
         except IntegrityError:
@@ -103,47 +109,71 @@ class AuthorizeMixin(ServiceBase):
             await common.update(session, row, {"status": status, "data": output.data or row.data})
             await recompute_collection(session, row.payment_collection_id)
 
+    async def _session_payment(self, session_id: str) -> dto.Payment:
+        """The session's live payment, found a moment ago (it goes only with its session)."""
+        async with read_session(self.sessionmaker) as session:
+            payment = await payment_repo.live_payment_for_session(session, session_id)
+            if payment is None:
+                raise not_found("PaymentSession", session_id)
+            return (await load_payments(session, [payment]))[0]
+
     async def _record_authorization(self, session_id: str, output: PaymentOutput) -> dto.Payment:
         async with write_transaction(self.sessionmaker) as session:
-            row = await payment_repo.lock_session(session, session_id)
+            conn = await session.connection()
+            row = await session_repo.lock_session(conn, session_id)
             if row is None:
                 raise not_found("PaymentSession", session_id)
-            existing = await payment_repo.live_payment_for_session(session, session_id)
+            existing = await session_repo.live_payment_id(conn, session_id)
             if existing is not None:
                 # The session lock serialised us behind a concurrent authorization that won.
-                return (await load_payments(session, [existing]))[0]
+                payment = await common.get(session, models.Payment, existing)
+                assert payment is not None
+                return (await load_payments(session, [payment]))[0]
             now = utcnow()
-            data = output.data or row.data or {}
-            await common.update(
-                session,
-                row,
-                {"status": "authorized", "data": data, "authorized_at": row.authorized_at or now},
-            )
-            payment = await common.insert(
-                session,
-                models.Payment,
+            data = output.data or row["data"] or {}
+            await session_repo.update_session(
+                conn,
+                session_id,
                 {
-                    "id": new_id("pay"),
-                    "payment_collection_id": row.payment_collection_id,
-                    "payment_session_id": row.id,
-                    "amount": row.amount,
-                    "currency_code": row.currency_code,
-                    "provider_id": row.provider_id,
+                    "status": "authorized",
                     "data": data,
+                    "authorized_at": row["authorized_at"] or now,
+                    "updated_at": now,
                 },
             )
-            if output.status == SessionStatus.CAPTURED:
-                # Captured at the provider already (auto-capture): record it without asking again.
-                await common.insert(
-                    session,
-                    models.Capture,
-                    {
-                        "id": new_id("capt"),
-                        "payment_id": payment.id,
-                        "amount": row.amount,
-                        "status": "succeeded",
-                    },
-                )
-                await common.update(session, payment, {"captured_amount": row.amount, "captured_at": now})
-            await recompute_collection(session, row.payment_collection_id)
-            return (await load_payments(session, [payment]))[0]
+            # Captured at the provider already (auto-capture): recorded without asking again.
+            captured = output.status == SessionStatus.CAPTURED
+            written = {
+                "id": new_id("pay"),
+                "payment_collection_id": row["payment_collection_id"],
+                "payment_session_id": session_id,
+                "amount": row["amount"],
+                "currency_code": row["currency_code"],
+                "provider_id": row["provider_id"],
+                "data": data,
+                "captured_at": now if captured else None,
+                "canceled_at": None,
+                "captured_amount": row["amount"] if captured else ZERO,
+                "refunded_amount": ZERO,
+                "created_at": now,
+                "updated_at": now,
+                "deleted_at": None,
+            }
+            # metadata and created_by stay unwritten (SQL NULL, not a JSON null), as the ORM left them.
+            await payment_rows.insert_payment(conn, written)
+            captures: list[dto.Capture] = []
+            if captured:
+                capture = {
+                    "id": new_id("capt"),
+                    "payment_id": written["id"],
+                    "amount": row["amount"],
+                    "status": "succeeded",
+                    "created_at": now,
+                    "updated_at": now,
+                    "deleted_at": None,
+                }
+                await payment_rows.insert_capture(conn, capture)
+                captures.append(capture_from_columns({**capture, "created_by": None, "metadata": None}))
+            await recompute_collection(session, row["payment_collection_id"])
+            # Just created: its captures are the one above at most, and it has no refunds.
+            return payment_from_columns({**written, "metadata": None}, captures)

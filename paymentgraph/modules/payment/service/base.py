@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Mapping
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from paymentgraph.db.session import write_transaction
 from paymentgraph.errors import DomainError, InvalidData, NotAllowed, ProviderError
@@ -42,6 +43,31 @@ class ServiceBase:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], providers: ProviderRegistry) -> None:
         self.sessionmaker = sessionmaker
         self.providers = providers
+        engine: AsyncEngine = sessionmaker.kw["bind"]
+        # PostgreSQL runs a lone statement as its own transaction: autocommit saves the BEGIN and the
+        # COMMIT round trips. (Not on SQLite, whose writers must take the write lock up front.)
+        self._autocommit: AsyncEngine | None = (
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+            if engine.dialect.name == "postgresql"
+            else None
+        )
+
+    @asynccontextmanager
+    async def _one_statement_write(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for ONE self-contained write statement (atomic on its own; never two)."""
+        if self._autocommit is None:
+            async with write_transaction(self.sessionmaker) as session:
+                yield await session.connection()
+            return
+        async with self._autocommit.connect() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def _one_statement_read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for ONE read statement (a consistent snapshot on its own)."""
+        engine: AsyncEngine = self._autocommit or self.sessionmaker.kw["bind"]
+        async with engine.connect() as conn:
+            yield conn
 
     def _provider(self, provider_id: str) -> AbstractPaymentProvider:
         return self.providers.get(provider_id)
@@ -51,13 +77,19 @@ class ServiceBase:
         if not isinstance(provider_id, str) or not provider_id:
             raise InvalidData("provider_id is required", field="provider_id")
         row = await common.get(session, models.PaymentProvider, provider_id)
-        if provider_id not in self.providers or row is None:
+        return self._usable_provider(provider_id, None if row is None else row.is_enabled)
+
+    def _usable_provider(self, provider_id: Any, enabled: bool | None) -> AbstractPaymentProvider:
+        """The loaded provider if its row's is_enabled (``enabled``, None: no live row) allows it."""
+        if not isinstance(provider_id, str) or not provider_id:
+            raise InvalidData("provider_id is required", field="provider_id")
+        if provider_id not in self.providers or enabled is None:
             raise NotAllowed(
                 f"Payment provider {provider_id} is not available; loaded providers: "
                 f"{', '.join(self.providers.ids()) or 'none'}",
                 provider_id=provider_id,
             )
-        if not row.is_enabled:
+        if not enabled:
             raise NotAllowed(f"Payment provider {provider_id} is disabled", provider_id=provider_id)
         return self.providers.get(provider_id)
 

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from paymentgraph.db.ids import new_id
 from paymentgraph.db.session import read_session, write_transaction
@@ -25,10 +25,14 @@ from paymentgraph.db.types import utcnow
 from paymentgraph.errors import InvalidData, NotAllowed, not_found
 from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.providers.base import CapturePaymentInput, PaymentOutput
-from paymentgraph.modules.payment.repository import common
-from paymentgraph.modules.payment.repository import payments as payment_repo
+from paymentgraph.modules.payment.repository import common, payment_rows
 from paymentgraph.modules.payment.service.base import ServiceBase, provider_context, require_dict
-from paymentgraph.modules.payment.service.mapping import capture_dto, load_payments
+from paymentgraph.modules.payment.service.mapping import (
+    Columns,
+    capture_dto,
+    payment_children,
+    payment_from_columns,
+)
 from paymentgraph.modules.payment.service.recompute import recompute_collection
 from paymentgraph.money import parse_amount
 
@@ -52,40 +56,43 @@ class CapturesMixin(ServiceBase):
         capture_id = new_id("capt")
 
         async with write_transaction(self.sessionmaker) as session:
-            payment = await common.get(session, models.Payment, payment_id, lock=True)
+            conn = await session.connection()
+            payment = await payment_rows.lock_payment(conn, payment_id)
             if payment is None:
                 raise not_found("Payment", payment_id)
-            if payment.canceled_at is not None:
+            if payment["canceled_at"] is not None:
                 raise InvalidData(f"The payment: {payment_id} has been canceled.", payment_id=payment_id)
-            captures = await payment_repo.captures_of(session, [payment_id])
-            reserved = sum((c.amount for c in captures), ZERO)  # pending ones included
-            remaining = payment.amount - reserved
+            # Read under the payment's lock, so concurrent captures see each other's reservations.
+            reserved = sum(await payment_rows.capture_amounts(conn, payment_id), ZERO)  # pending included
+            total, captured_amount = payment["amount"], payment["captured_amount"]
+            currency = payment["currency_code"]
+            remaining = total - reserved
             requested = data.get("amount")
-            if payment.captured_at is not None and payment.captured_amount < payment.amount:
+            if payment["captured_at"] is not None and captured_amount < total:
                 raise NotAllowed(
                     f"Payment {payment_id} cannot be captured again: after the partial capture of "
-                    f"{payment.captured_amount} {payment.currency_code.upper()} the provider released the "
-                    f"remaining authorization of {payment.amount - payment.captured_amount}; create a new "
+                    f"{captured_amount} {currency.upper()} the provider released the "
+                    f"remaining authorization of {total - captured_amount}; create a new "
                     "payment session to collect the rest.",
                     payment_id=payment_id,
                 )
             if requested is None:
                 if remaining <= 0:
-                    return (await load_payments(session, [payment]))[0]
+                    return await self._payment_with_children(conn, payment)
                 amount = remaining
             else:
-                amount = parse_amount(requested, payment.currency_code, positive=True)
+                amount = parse_amount(requested, currency, positive=True)
                 if amount > remaining:
                     raise InvalidData(
                         "You cannot capture more than the authorized amount substracted by what is already "
-                        f"captured (payment {payment_id}: {remaining} of {payment.amount} "
-                        f"{payment.currency_code.upper()} left).",
+                        f"captured (payment {payment_id}: {remaining} of {total} "
+                        f"{currency.upper()} left).",
                         payment_id=payment_id,
                         field="amount",
                     )
-            await common.insert(
-                session,
-                models.Capture,
+            now = utcnow()
+            await payment_rows.insert_capture(
+                conn,
                 {
                     "id": capture_id,
                     "payment_id": payment_id,
@@ -93,15 +100,14 @@ class CapturesMixin(ServiceBase):
                     "status": "pending",
                     "created_by": data.get("captured_by"),
                     "metadata": metadata,
+                    "created_at": now,
+                    "updated_at": now,
+                    "deleted_at": None,
                 },
             )
             if already_captured:
                 return await self._apply_capture(session, payment_id, capture_id, PaymentOutput())
-            provider_id, payment_data, currency = (
-                payment.provider_id,
-                payment.data or {},
-                payment.currency_code,
-            )
+            provider_id, payment_data = payment["provider_id"], payment["data"] or {}
 
         try:
             output = await self._capture_at_provider(
@@ -148,22 +154,31 @@ class CapturesMixin(ServiceBase):
 
         Recording an already succeeded capture changes nothing (a recovery and a late reply may race).
         """
-        payment = await common.get(session, models.Payment, payment_id, lock=True)
-        capture = await common.get(session, models.Capture, capture_id)
-        if payment is None or capture is None:
+        conn = await session.connection()
+        payment = await payment_rows.lock_payment(conn, payment_id)
+        if payment is None:
             raise not_found("Payment", payment_id)
-        if capture.status == "succeeded":
-            return (await load_payments(session, [payment]))[0]
-        await common.update(session, capture, {"status": "succeeded"})
-        captured = payment.captured_amount + capture.amount
-        values: dict[str, Any] = {"captured_amount": captured}
+        now = utcnow()
+        amount = await payment_rows.settle_capture(
+            conn, capture_id, {"status": "succeeded", "updated_at": now}
+        )
+        if amount is None:
+            if await payment_rows.capture_status(conn, capture_id) is None:
+                raise not_found("Payment", payment_id)
+            return await self._payment_with_children(conn, payment)  # succeeded already
+        captured = payment["captured_amount"] + amount
+        values: dict[str, Any] = {"captured_amount": captured, "updated_at": now}
         if output.data:
             values["data"] = output.data
-        if (captured >= payment.amount or output.capture_closed) and payment.captured_at is None:
-            values["captured_at"] = utcnow()
-        await common.update(session, payment, values)
-        await recompute_collection(session, payment.payment_collection_id)
-        return (await load_payments(session, [payment]))[0]
+        if (captured >= payment["amount"] or output.capture_closed) and payment["captured_at"] is None:
+            values["captured_at"] = now
+        await payment_rows.update_payment(conn, payment_id, values)
+        await recompute_collection(session, payment["payment_collection_id"])
+        return await self._payment_with_children(conn, {**payment, **values})
+
+    async def _payment_with_children(self, conn: AsyncConnection, payment: Columns) -> dto.Payment:
+        captures, refunds = await payment_children(conn, [payment["id"]])
+        return payment_from_columns(payment, captures[payment["id"]], refunds[payment["id"]])
 
     async def list_captures(
         self, filters: Mapping[str, Any] | None = None, *, skip: int = 0, take: int | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any, overload
 
 from paymentgraph.db.ids import new_id
@@ -11,13 +12,15 @@ from paymentgraph.db.types import utcnow
 from paymentgraph.errors import InvalidData, not_found
 from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.entities import COLLECTION_STATUSES
+from paymentgraph.modules.payment.repository import collections as collection_repo
 from paymentgraph.modules.payment.repository import common
 from paymentgraph.modules.payment.service.base import ServiceBase, require_dict
-from paymentgraph.modules.payment.service.mapping import load_collections
+from paymentgraph.modules.payment.service.mapping import collection_from_columns, load_collections
 from paymentgraph.modules.payment.service.recompute import recompute_collection
 from paymentgraph.money import normalize_currency, parse_amount
 
 _UPDATABLE = {"currency_code", "amount", "status", "metadata"}
+ZERO = Decimal(0)
 
 
 def _collection_values(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -51,10 +54,23 @@ class CollectionsMixin(ServiceBase):
     ) -> dto.PaymentCollection | list[dto.PaymentCollection]:
         """Create one collection (dict in, DTO out) or several (list in, list out)."""
         items = [data] if isinstance(data, Mapping) else list(data)
-        values = [_collection_values(item) for item in items]
-        async with write_transaction(self.sessionmaker) as session:
-            rows = [await common.insert(session, models.PaymentCollection, v) for v in values]
-            result = await load_collections(session, rows)
+        rows = [_collection_values(item) for item in items]
+        now = utcnow()
+        for row in rows:
+            row.update(
+                authorized_amount=ZERO,
+                captured_amount=ZERO,
+                refunded_amount=ZERO,
+                completed_at=None,
+                created_at=now,
+                updated_at=now,
+                deleted_at=None,
+            )
+        # One INSERT for all of them, atomic on its own; a new collection has no sessions or payments,
+        # so the DTOs are what was written.
+        async with self._one_statement_write() as conn:
+            await collection_repo.insert_collections(conn, rows)
+        result = [collection_from_columns(row) for row in rows]
         return result[0] if isinstance(data, Mapping) else result
 
     @overload

@@ -1,15 +1,16 @@
-"""ORM rows to DTOs, loading nested lists with one statement per level."""
+"""ORM rows and Core rows (keyed by column name) to DTOs; nested lists load with one statement a level."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.repository import collections as collection_repo
-from paymentgraph.modules.payment.repository import payments as payment_repo
+from paymentgraph.modules.payment.repository import payment_rows
 
 
 def capture_dto(row: models.Capture) -> dto.Capture:
@@ -131,16 +132,115 @@ def account_holder_dto(row: models.AccountHolder) -> dto.AccountHolder:
     )
 
 
+# A Core row as a mapping keyed by column name (RowMapping, or a dict of the values just written).
+Columns = Mapping[Any, Any]
+
+
+def capture_from_columns(row: Columns) -> dto.Capture:
+    return dto.Capture(
+        id=row["id"],
+        payment_id=row["payment_id"],
+        amount=row["amount"],
+        status=row["status"],
+        created_by=row["created_by"],
+        metadata=row["metadata"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def refund_from_columns(row: Columns) -> dto.Refund:
+    return dto.Refund(
+        id=row["id"],
+        payment_id=row["payment_id"],
+        amount=row["amount"],
+        status=row["status"],
+        refund_reason_id=row["refund_reason_id"],
+        note=row["note"],
+        created_by=row["created_by"],
+        metadata=row["metadata"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def payment_from_columns(
+    row: Columns, captures: Sequence[dto.Capture] = (), refunds: Sequence[dto.Refund] = ()
+) -> dto.Payment:
+    return dto.Payment(
+        id=row["id"],
+        payment_collection_id=row["payment_collection_id"],
+        payment_session_id=row["payment_session_id"],
+        amount=row["amount"],
+        currency_code=row["currency_code"],
+        provider_id=row["provider_id"],
+        data=row["data"],
+        metadata=row["metadata"],
+        captured_at=row["captured_at"],
+        canceled_at=row["canceled_at"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        captured_amount=row["captured_amount"],
+        refunded_amount=row["refunded_amount"],
+        captures=tuple(captures),
+        refunds=tuple(refunds),
+    )
+
+
+def session_from_columns(row: Columns) -> dto.PaymentSession:
+    return dto.PaymentSession(
+        id=row["id"],
+        payment_collection_id=row["payment_collection_id"],
+        currency_code=row["currency_code"],
+        amount=row["amount"],
+        provider_id=row["provider_id"],
+        data=row["data"] or {},
+        context=row["context"],
+        status=row["status"],
+        authorized_at=row["authorized_at"],
+        metadata=row["metadata"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def collection_from_columns(row: Columns) -> dto.PaymentCollection:
+    """A collection without sessions or payments (one just created has none)."""
+    return dto.PaymentCollection(
+        id=row["id"],
+        currency_code=row["currency_code"],
+        amount=row["amount"],
+        status=row["status"],
+        completed_at=row["completed_at"],
+        metadata=row["metadata"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        authorized_amount=row["authorized_amount"],
+        captured_amount=row["captured_amount"],
+        refunded_amount=row["refunded_amount"],
+    )
+
+
 async def load_payments(session: AsyncSession, rows: Sequence[models.Payment]) -> list[dto.Payment]:
-    """Payment DTOs with their captures and refunds (two statements for any number of payments)."""
-    ids = [r.id for r in rows]
+    """Payment DTOs with their captures and refunds (one statement for any number of payments)."""
+    if not rows:
+        return []
+    captures, refunds = await payment_children(await session.connection(), [r.id for r in rows])
+    return [payment_dto(r, captures[r.id], refunds[r.id]) for r in rows]
+
+
+async def payment_children(
+    conn: AsyncConnection, payment_ids: Sequence[str]
+) -> tuple[dict[str, list[dto.Capture]], dict[str, list[dto.Refund]]]:
+    """Capture and refund DTOs of the payments, by payment id (one statement)."""
     captures: dict[str, list[dto.Capture]] = defaultdict(list)
     refunds: dict[str, list[dto.Refund]] = defaultdict(list)
-    for c in await payment_repo.captures_of(session, ids):
-        captures[c.payment_id].append(capture_dto(c))
-    for r in await payment_repo.refunds_of(session, ids):
-        refunds[r.payment_id].append(refund_dto(r))
-    return [payment_dto(r, captures[r.id], refunds[r.id]) for r in rows]
+    capture_rows, refund_rows = await payment_rows.captures_and_refunds(conn, payment_ids)
+    for c in capture_rows:
+        captures[c["payment_id"]].append(capture_from_columns(c))
+    for r in refund_rows:
+        refunds[r["payment_id"]].append(refund_from_columns(r))
+    return captures, refunds
 
 
 async def load_collections(

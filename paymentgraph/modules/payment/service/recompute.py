@@ -15,52 +15,73 @@ Status, first match wins (captured = succeeded captures only; refunds never chan
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from paymentgraph.db.types import utcnow
 from paymentgraph.modules.payment import models
 from paymentgraph.modules.payment.repository import collections as collection_repo
-from paymentgraph.modules.payment.repository import common
 
 ZERO = Decimal(0)
 
 
 async def recompute_collection(session: AsyncSession, collection_id: str) -> None:
     """Recompute and store one collection's status and amounts (call inside the write transaction)."""
-    collection = await common.get(session, models.PaymentCollection, collection_id, lock=True)
+    conn = await session.connection()
+    collection = await collection_repo.lock_collection(conn, collection_id)
     if collection is None:
         return
-    sessions = await collection_repo.sessions_of(session, [collection_id])
-    payments = await collection_repo.payments_of(session, [collection_id])
-    live_payment_sessions = {p.payment_session_id for p in payments if p.canceled_at is None}
+    changed = await recompute_locked(conn, collection)
+    if changed:
+        # Keep a collection the caller loaded through the ORM in this session in step with the row.
+        loaded = session.sync_session.identity_map.get(identity_key(models.PaymentCollection, collection_id))
+        if loaded is not None:
+            for key, value in changed.items():
+                set_committed_value(loaded, key, value)
+
+
+async def recompute_locked(conn: AsyncConnection, collection: Mapping[Any, Any]) -> dict[str, Any]:
+    """Recompute a collection the caller has row-locked in this transaction; returns what changed.
+
+    The lock must be taken before this reads the sessions and payments, so that on PostgreSQL the
+    read sees every change committed by a writer the lock waited for.
+    """
+    facts = await collection_repo.recompute_facts(conn, collection["id"])
+    sessions = [f for f in facts if f["kind"] == "s"]
+    payments = [f for f in facts if f["kind"] == "p"]
+    live_payment_sessions = {p["session_id"] for p in payments if p["status"] == "live"}
 
     authorized = sum(
         (
-            s.amount
+            s["a1"]
             for s in sessions
-            if s.status == "authorized"
-            and s.currency_code == collection.currency_code
-            and s.id in live_payment_sessions
+            if s["status"] == "authorized"
+            and s["currency_code"] == collection["currency_code"]
+            and s["session_id"] in live_payment_sessions
         ),
         ZERO,
     )
     # Payments' running sums hold succeeded captures and refunds only (pending ones are not money yet).
-    captured = sum((p.captured_amount for p in payments), ZERO)
-    refunded = sum((p.refunded_amount for p in payments), ZERO)
+    captured = sum((p["a1"] for p in payments), ZERO)
+    refunded = sum((p["a2"] for p in payments), ZERO)
+    amount = collection["amount"]
 
     if not sessions:
         status = "not_paid"
     elif authorized > 0:
-        status = "authorized" if authorized >= collection.amount else "partially_authorized"
+        status = "authorized" if authorized >= amount else "partially_authorized"
     else:
         status = "awaiting"
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     # A zero-amount collection is complete once something was authorized, not merely at first sight.
-    if captured >= collection.amount and (captured > 0 or authorized > 0):
+    if captured >= amount and (captured > 0 or authorized > 0):
         status = "completed"
-        if collection.completed_at is None:
+        if collection["completed_at"] is None:
             values["completed_at"] = utcnow()
     elif captured > 0:
         status = "partially_captured"
@@ -70,6 +91,8 @@ async def recompute_collection(session: AsyncSession, collection_id: str) -> Non
         captured_amount=captured,
         refunded_amount=refunded,
     )
-    changed = {k: v for k, v in values.items() if getattr(collection, common.attribute(k)) != v}
+    changed = {k: v for k, v in values.items() if collection[k] != v}
     if changed:
-        await common.update(session, collection, changed)
+        changed["updated_at"] = utcnow()
+        await collection_repo.update_collection(conn, collection["id"], changed)
+    return changed

@@ -12,6 +12,7 @@ from typing import Any
 
 from paymentgraph.db.ids import new_id
 from paymentgraph.db.session import read_session, write_transaction
+from paymentgraph.db.types import utcnow
 from paymentgraph.errors import InvalidData, NotAllowed, not_found
 from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.entities import SESSION_STATUSES
@@ -20,11 +21,13 @@ from paymentgraph.modules.payment.providers.base import (
     PaymentInput,
     UpdatePaymentInput,
 )
+from paymentgraph.modules.payment.repository import collections as collection_repo
 from paymentgraph.modules.payment.repository import common
 from paymentgraph.modules.payment.repository import payments as payment_repo
+from paymentgraph.modules.payment.repository import sessions as session_repo
 from paymentgraph.modules.payment.service.base import ServiceBase, provider_context, require_dict
-from paymentgraph.modules.payment.service.mapping import session_dto
-from paymentgraph.modules.payment.service.recompute import recompute_collection
+from paymentgraph.modules.payment.service.mapping import session_dto, session_from_columns
+from paymentgraph.modules.payment.service.recompute import recompute_collection, recompute_locked
 from paymentgraph.money import normalize_currency, parse_amount
 
 _CLOSED = {"completed", "canceled"}
@@ -40,18 +43,24 @@ class SessionsMixin(ServiceBase):
         context = require_dict(data.get("context"), "context")
         metadata = require_dict(data.get("metadata"), "metadata") or None
         session_id = new_id("payses")
+        provider_id = data.get("provider_id")
         async with write_transaction(self.sessionmaker) as session:
-            collection = await common.get(session, models.PaymentCollection, payment_collection_id, lock=True)
+            conn = await session.connection()
+            collection = await collection_repo.lock_collection(
+                conn,
+                payment_collection_id,
+                provider_id=provider_id if isinstance(provider_id, str) and provider_id else "",
+            )
             if collection is None:
                 raise not_found("PaymentCollection", payment_collection_id)
-            if collection.status in _CLOSED:
+            if collection["status"] in _CLOSED:
                 raise NotAllowed(
-                    f"Cannot create a payment session in payment collection {collection.id}: "
-                    f"it is {collection.status}",
-                    payment_collection_id=collection.id,
+                    f"Cannot create a payment session in payment collection {collection['id']}: "
+                    f"it is {collection['status']}",
+                    payment_collection_id=collection["id"],
                 )
-            provider = await self._enabled_provider(session, data.get("provider_id"))
-            currency = collection.currency_code
+            provider = self._usable_provider(provider_id, collection["provider_enabled"])
+            currency = collection["currency_code"]
             if (
                 data.get("currency_code") is not None
                 and normalize_currency(data["currency_code"]) != currency
@@ -60,19 +69,19 @@ class SessionsMixin(ServiceBase):
                     f"currency_code {data['currency_code']!r} does not match the payment collection's "
                     f"currency {currency.upper()}",
                     field="currency_code",
-                    payment_collection_id=collection.id,
+                    payment_collection_id=collection["id"],
                 )
             amount = (
                 parse_amount(data["amount"], currency)
                 if data.get("amount") is not None
-                else collection.amount
+                else collection["amount"]
             )
-            await common.insert(
-                session,
-                models.PaymentSession,
+            now = utcnow()
+            await session_repo.insert_session(
+                conn,
                 {
                     "id": session_id,
-                    "payment_collection_id": collection.id,
+                    "payment_collection_id": collection["id"],
                     "provider_id": provider.id,
                     "currency_code": currency,
                     "amount": amount,
@@ -80,9 +89,13 @@ class SessionsMixin(ServiceBase):
                     "context": context or None,
                     "metadata": metadata,
                     "status": "pending",
+                    "authorized_at": None,
+                    "created_at": now,
+                    "updated_at": now,
+                    "deleted_at": None,
                 },
             )
-            await recompute_collection(session, collection.id)
+            await recompute_locked(conn, collection)
 
         try:
             output = await self._call(
@@ -103,14 +116,13 @@ class SessionsMixin(ServiceBase):
             raise
 
         try:
-            async with write_transaction(self.sessionmaker) as session:
-                row = await common.get(session, models.PaymentSession, session_id, lock=True)
-                if row is None:  # deleted meanwhile; nothing to record
-                    raise not_found("PaymentSession", session_id)
-                status = output.status.value if output.status else "pending"
-                await common.update(session, row, {"data": {**caller_data, **output.data}, "status": status})
-                await recompute_collection(session, payment_collection_id)
-                return session_dto(row)
+            return await self._record_initiated(
+                session_id,
+                {
+                    "data": {**caller_data, **output.data},
+                    "status": output.status.value if output.status else "pending",
+                },
+            )
         except BaseException:
             # The provider holds a payment we could not record: release it, then drop our row.
             try:
@@ -122,6 +134,28 @@ class SessionsMixin(ServiceBase):
             finally:
                 await self._remove_session(session_id, payment_collection_id)
             raise
+
+    async def _record_initiated(self, session_id: str, values: dict[str, Any]) -> dto.PaymentSession:
+        """Write the provider's answer to a session; recompute its collection when that can move it.
+
+        Only a session's authorized status counts toward its collection, so when neither the old nor
+        the new status is ``authorized`` one conditional UPDATE is the whole write (on PostgreSQL in
+        autocommit); otherwise the session is locked, written and its collection recomputed.
+        """
+        values = {**values, "updated_at": utcnow()}
+        if values["status"] != "authorized":
+            async with self._one_statement_write() as conn:
+                written = await session_repo.update_unauthorized_session(conn, session_id, values)
+            if written is not None:
+                return session_from_columns(written)
+        async with write_transaction(self.sessionmaker) as session:
+            conn = await session.connection()
+            row = await session_repo.lock_session(conn, session_id)
+            if row is None:  # deleted meanwhile; nothing to record
+                raise not_found("PaymentSession", session_id)
+            await session_repo.update_session(conn, session_id, values)
+            await recompute_collection(session, row["payment_collection_id"])
+            return session_from_columns({**row, **values})
 
     async def _remove_session(self, session_id: str, collection_id: str) -> None:
         async with write_transaction(self.sessionmaker) as session:

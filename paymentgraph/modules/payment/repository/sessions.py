@@ -1,0 +1,78 @@
+"""Core SQL for payment sessions on the payment flow's hot path (rows as mappings by column name).
+
+The statements are built once with bound parameters (see ``payment_rows``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, cast
+
+from sqlalchemy import RowMapping, Table, and_, bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from paymentgraph.modules.payment.models import Payment, PaymentSession
+
+SESSION = cast(Table, PaymentSession.__table__)
+_PAYMENT = cast(Table, Payment.__table__)
+
+_INSERT = insert(SESSION)
+_SESSION = select(SESSION).where(SESSION.c.id == bindparam("id"), SESSION.c.deleted_at.is_(None))
+_SESSION_LOCKED = _SESSION.with_for_update()
+_WITH_PAYMENT = (
+    select(SESSION, _PAYMENT.c.id.label("live_payment_id"))
+    .select_from(
+        SESSION.outerjoin(
+            _PAYMENT, and_(_PAYMENT.c.payment_session_id == SESSION.c.id, _PAYMENT.c.deleted_at.is_(None))
+        )
+    )
+    .where(SESSION.c.id == bindparam("id"), SESSION.c.deleted_at.is_(None))
+    .limit(1)
+)
+_LIVE_PAYMENT_ID = (
+    select(_PAYMENT.c.id)
+    .where(_PAYMENT.c.payment_session_id == bindparam("id"), _PAYMENT.c.deleted_at.is_(None))
+    .limit(1)
+)
+# Without .values(): the SET clause is the columns of the parameters given ("pk" is the key).
+_UPDATE = update(SESSION).where(SESSION.c.id == bindparam("pk"))
+_UPDATE_UNAUTHORIZED = (
+    update(SESSION)
+    .where(SESSION.c.id == bindparam("pk"), SESSION.c.deleted_at.is_(None), SESSION.c.status != "authorized")
+    .returning(*SESSION.c)
+)
+
+
+async def insert_session(conn: AsyncConnection, row: Mapping[str, Any]) -> None:
+    """Insert one session row as given (column defaults fill what is left out)."""
+    await conn.execute(_INSERT, dict(row))
+
+
+async def lock_session(conn: AsyncConnection, session_id: str) -> RowMapping | None:
+    """The live session, row-locked where the database has row locks."""
+    stmt = _SESSION_LOCKED if conn.dialect.name == "postgresql" else _SESSION
+    return (await conn.execute(stmt, {"id": session_id})).mappings().first()
+
+
+async def session_with_payment(conn: AsyncConnection, session_id: str) -> RowMapping | None:
+    """The live session with ``live_payment_id``: the id of its live payment, or None (one statement)."""
+    return (await conn.execute(_WITH_PAYMENT, {"id": session_id})).mappings().first()
+
+
+async def live_payment_id(conn: AsyncConnection, session_id: str) -> str | None:
+    return cast(str | None, (await conn.execute(_LIVE_PAYMENT_ID, {"id": session_id})).scalar())
+
+
+async def update_session(conn: AsyncConnection, session_id: str, values: Mapping[str, Any]) -> None:
+    await conn.execute(_UPDATE, {**values, "pk": session_id})
+
+
+async def update_unauthorized_session(
+    conn: AsyncConnection, session_id: str, values: Mapping[str, Any]
+) -> RowMapping | None:
+    """Write ``values`` to the live session unless it is authorized; the updated row, or None if not.
+
+    One atomic statement: when it returns a row, the session was not authorized before and (the
+    caller ensures) is not after, so nothing its collection's numbers derive from has moved.
+    """
+    return (await conn.execute(_UPDATE_UNAUTHORIZED, {**values, "pk": session_id})).mappings().first()
