@@ -3,38 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from paymentgraph.db.ids import new_id
+from paymentgraph.db.locking import for_update
+from paymentgraph.db.statements import execute_dml, insert_for
 from paymentgraph.idempotency.models import IdempotencyKey
-
-
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(IdempotencyKey)
-
-
-async def _execute(session: AsyncSession, statement: Any) -> CursorResult[Any]:
-    """Run a DML statement; its result carries ``rowcount``."""
-    return cast(CursorResult[Any], await session.execute(statement))
-
-
-def _locked(session: AsyncSession, query: Any) -> Any:
-    """``query`` with a row lock on PostgreSQL (SQLite's write transaction already serialises writers)."""
-    return query.with_for_update() if session.get_bind().dialect.name == "postgresql" else query
 
 
 async def claim_new(
     session: AsyncSession, scope: str, key: str, fingerprint: str, now: datetime, expires_at: datetime
 ) -> bool:
     """Insert an in-progress row for (scope, key); False when a row already exists."""
-    result = await _execute(
+    result = await execute_dml(
         session,
-        _insert(session)
+        insert_for(session, IdempotencyKey)
         .values(
             id=new_id("idem"),
             scope=scope,
@@ -53,7 +39,7 @@ async def claim_new(
 
 async def get_locked(session: AsyncSession, scope: str, key: str) -> IdempotencyKey | None:
     query = select(IdempotencyKey).where(IdempotencyKey.scope == scope, IdempotencyKey.key == key)
-    return (await session.execute(_locked(session, query))).scalar_one_or_none()
+    return (await session.execute(for_update(session, query))).scalar_one_or_none()
 
 
 async def reclaim(
@@ -97,5 +83,5 @@ async def release(session: AsyncSession, scope: str, key: str, fingerprint: str)
 
 
 async def delete_expired(session: AsyncSession, now: datetime) -> int:
-    result = await _execute(session, delete(IdempotencyKey).where(IdempotencyKey.expires_at <= now))
+    result = await execute_dml(session, delete(IdempotencyKey).where(IdempotencyKey.expires_at <= now))
     return int(result.rowcount or 0)

@@ -3,37 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from paymentgraph.db.ids import new_id
+from paymentgraph.db.locking import for_update
+from paymentgraph.db.statements import execute_dml, insert_for
 from paymentgraph.db.types import utcnow
 from paymentgraph.workflows.models import WorkflowLock, WorkflowRun, WorkflowStep
-
-
-def _insert(session: AsyncSession, table: Any) -> Any:
-    """An INSERT that supports ON CONFLICT on the session's database."""
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-
-
-async def _execute(session: AsyncSession, statement: Any) -> CursorResult[Any]:
-    """Run a DML statement; its result carries ``rowcount``."""
-    return cast(CursorResult[Any], await session.execute(statement))
-
-
-def _locked(session: AsyncSession, query: Any) -> Any:
-    """``query`` with a row lock on PostgreSQL (SQLite's write transaction already serialises writers)."""
-    return query.with_for_update() if session.get_bind().dialect.name == "postgresql" else query
 
 
 async def get_or_create_run(session: AsyncSession, workflow: str, key: str, fingerprint: str) -> WorkflowRun:
     """The run for (workflow, key), created ``running`` when absent; locked for this transaction."""
     stmt = (
-        _insert(session, WorkflowRun)
+        insert_for(session, WorkflowRun)
         .values(
             id=new_id("wfrun"),
             workflow=workflow,
@@ -48,7 +33,7 @@ async def get_or_create_run(session: AsyncSession, workflow: str, key: str, fing
     )
     await session.execute(stmt)
     query = select(WorkflowRun).where(WorkflowRun.workflow == workflow, WorkflowRun.idempotency_key == key)
-    return (await session.execute(_locked(session, query))).scalar_one()
+    return (await session.execute(for_update(session, query))).scalar_one()
 
 
 async def restart_run(session: AsyncSession, run: WorkflowRun) -> None:
@@ -102,15 +87,15 @@ async def finish_run(
 
 async def try_lock(session: AsyncSession, key: str, owner: str, now: datetime, expires_at: datetime) -> bool:
     """Take the lock ``key`` when free or expired; True when ``owner`` now holds it."""
-    inserted = await _execute(
+    inserted = await execute_dml(
         session,
-        _insert(session, WorkflowLock)
+        insert_for(session, WorkflowLock)
         .values(key=key, owner=owner, expires_at=expires_at)
         .on_conflict_do_nothing(index_elements=["key"]),
     )
     if inserted.rowcount == 1:
         return True
-    taken = await _execute(
+    taken = await execute_dml(
         session,
         update(WorkflowLock)
         .where(WorkflowLock.key == key, WorkflowLock.expires_at < now)
@@ -129,7 +114,7 @@ async def prune_runs(session: AsyncSession, finished_before: datetime) -> int:
         WorkflowRun.status.in_(("succeeded", "failed")), WorkflowRun.updated_at < finished_before
     )
     await session.execute(delete(WorkflowStep).where(WorkflowStep.run_id.in_(ids)))
-    result = await _execute(
+    result = await execute_dml(
         session,
         delete(WorkflowRun).where(
             WorkflowRun.status.in_(("succeeded", "failed")), WorkflowRun.updated_at < finished_before

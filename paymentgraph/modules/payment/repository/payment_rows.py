@@ -31,7 +31,7 @@ CAPTURE = cast(Table, Capture.__table__)
 REFUND = cast(Table, Refund.__table__)
 
 _PAYMENT = select(PAYMENT).where(PAYMENT.c.id == bindparam("id"), PAYMENT.c.deleted_at.is_(None))
-_PAYMENT_LOCKED = _PAYMENT.with_for_update()
+_PAYMENT_LOCKED = _PAYMENT.with_for_update(key_share=True)
 _CAPTURE_AMOUNTS = select(CAPTURE.c.amount).where(
     CAPTURE.c.payment_id == bindparam("payment_id"), CAPTURE.c.deleted_at.is_(None)
 )

@@ -18,7 +18,7 @@ _PAYMENT = cast(Table, Payment.__table__)
 
 _INSERT = insert(SESSION)
 _SESSION = select(SESSION).where(SESSION.c.id == bindparam("id"), SESSION.c.deleted_at.is_(None))
-_SESSION_LOCKED = _SESSION.with_for_update()
+_SESSION_LOCKED = _SESSION.with_for_update(key_share=True)
 _WITH_PAYMENT = (
     select(SESSION, _PAYMENT.c.id.label("live_payment_id"))
     .select_from(
