@@ -7,10 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from paymentgraph.db.statements import execute_dml, insert_for
 from paymentgraph.db.types import utcnow
 from paymentgraph.modules.payment.models import WebhookEvent
 
@@ -33,13 +32,12 @@ async def insert_once(session: AsyncSession, values: dict[str, Any]) -> bool:
     """Insert the event unless (provider_id, event_id) is stored already; True when this call stored it."""
     now = utcnow()
     row = {**values, "status": RECEIVED, "attempts": 0, "created_at": now, "updated_at": now}
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = (
-        insert(WebhookEvent).values(**row).on_conflict_do_nothing(index_elements=["provider_id", "event_id"])
+        insert_for(session, WebhookEvent)
+        .values(**row)
+        .on_conflict_do_nothing(index_elements=["provider_id", "event_id"])
     )
-    result = await session.execute(stmt)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool((await execute_dml(session, stmt)).rowcount)
 
 
 async def find(session: AsyncSession, provider_id: str, event_id: str) -> WebhookEvent | None:
