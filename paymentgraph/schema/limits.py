@@ -237,7 +237,8 @@ def check(
             found.cost,
             limits.max_cost,
             f"The query may cost {found.cost} (list fields count once per item of their take); "
-            f"the maximum cost is {limits.max_cost}. Ask for smaller pages or fewer nested lists.",
+            f"the maximum cost is {limits.max_cost}. Ask for smaller pages, or give nested lists a take "
+            f"(a nested list without one counts as {DEFAULT_LIST_SIZE} items).",
         )
     return None
 
