@@ -60,6 +60,13 @@ class Money(TypeDecorator[Decimal]):
             return None
         return Decimal(value) if isinstance(value, str) else value
 
+    def compare_values(self, x: Any, y: Any) -> bool:
+        # 27.00 and 27 are equal numbers but different stored amounts: a currency change (USD to JPY)
+        # re-scales the amount, and the ORM must not skip that write as "unchanged".
+        if isinstance(x, Decimal) and isinstance(y, Decimal):
+            return x == y and x.as_tuple().exponent == y.as_tuple().exponent
+        return bool(x == y)
+
 
 class MoneyKey(TypeDecorator[Decimal]):
     """Bind type for a value compared against a :class:`Money` column (see :func:`comparable`)."""

@@ -6,18 +6,13 @@ import strawberry
 
 from paymentgraph.resolvers.base import MutationDef, entity, load, mutation, values
 from paymentgraph.resolvers.inputs import CreateCartInput
+from paymentgraph.workflows.cart_order_creation import create_cart as create_cart_workflow
 
 MUTATIONS: list[MutationDef] = []
 
 
 @mutation(MUTATIONS, "createCart", entity("cart"))
 async def create_cart(info: strawberry.Info, input: CreateCartInput) -> Any:
-    """Create a cart; its currency defaults to the region's."""
-    pg = info.context.pg
-    data = values(input)
-    if data.get("currency_code") is None:
-        # The cart module never reads regions (modules are sealed), so the API layer resolves the currency.
-        region = await pg.region.retrieve_region(data["region_id"])
-        data["currency_code"] = region.currency_code
-    created = await pg.cart.create_carts(data)
+    """Create a cart in an existing region; its currency defaults to the region's."""
+    created = await create_cart_workflow(info.context.pg, values(input))
     return await load(info, "cart", created.id)

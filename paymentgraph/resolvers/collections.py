@@ -7,6 +7,9 @@ import strawberry
 from paymentgraph.resolvers.base import MutationDef, entity, load, mutation, static, values
 from paymentgraph.resolvers.inputs import CreatePaymentCollectionInput, UpdatePaymentCollectionInput
 from paymentgraph.schema.types import DeleteResult
+from paymentgraph.workflows.delete_payment_collection import (
+    delete_payment_collection as delete_payment_collection_workflow,
+)
 
 MUTATIONS: list[MutationDef] = []
 
@@ -29,8 +32,8 @@ async def update_payment_collection(
 
 @mutation(MUTATIONS, "deletePaymentCollection", static(DeleteResult))
 async def delete_payment_collection(info: strawberry.Info, id: strawberry.ID) -> Any:
-    """Delete a collection with its sessions, payments, captures and refunds."""
-    await info.context.pg.payment.delete_payment_collections(id)
+    """Delete a collection with its sessions, payments, captures and refunds, and dismiss its links."""
+    await delete_payment_collection_workflow(info.context.pg, id)
     return DeleteResult(id=id, deleted=True)
 
 

@@ -6,6 +6,7 @@ import strawberry
 
 from paymentgraph.resolvers.base import MutationDef, entity, load, mutation, values
 from paymentgraph.resolvers.inputs import CreateOrderInput
+from paymentgraph.workflows.cart_order_creation import create_order as create_order_workflow
 
 MUTATIONS: list[MutationDef] = []
 
@@ -13,7 +14,7 @@ MUTATIONS: list[MutationDef] = []
 @mutation(MUTATIONS, "createOrder", entity("order"))
 async def create_order(info: strawberry.Info, input: CreateOrderInput) -> Any:
     """Create an order with its line items."""
-    created = await info.context.pg.order.create_orders(values(input))
+    created = await create_order_workflow(info.context.pg, values(input))
     return await load(info, "order", created.id)
 
 

@@ -13,6 +13,8 @@ from paymentgraph.links.registry import Registry
 from paymentgraph.schema.auth import AuthExtension
 from paymentgraph.schema.errors import ErrorExtension, quiet_process_errors
 from paymentgraph.schema.limits import DocumentSizeLimit, Limits, QueryLimits
+from paymentgraph.schema.nul_guard import NulGuard
+from paymentgraph.schema.operation import SingleOperationGuard
 
 
 def extensions(settings: Settings) -> list[Any]:
@@ -23,6 +25,8 @@ def extensions(settings: Settings) -> list[Any]:
         lambda: DocumentSizeLimit(limits),  # before ParserCache: a huge document is refused unparsed
         ParserCache,
         ValidationCache,  # before the guards: they check only documents that validate
+        SingleOperationGuard,  # before auth: it checks the operation that will run
+        NulGuard,
         AuthExtension,
         lambda: QueryLimits(limits),
     ]
@@ -33,10 +37,17 @@ def create_schema(registry: Registry | None = None, settings: Settings | None = 
     from paymentgraph.links.registry import default_registry
     from paymentgraph.resolvers import build_mutation
     from paymentgraph.schema.build import TypeRegistry, build_schema
+    from paymentgraph.schema.fastexec import FastExecutionContext
 
     settings = settings or Settings()
     type_registry = TypeRegistry(registry or default_registry())
-    schema = build_schema(type_registry, mutation_factory=build_mutation, extensions=extensions(settings))
+    schema = build_schema(
+        type_registry,
+        mutation_factory=build_mutation,
+        extensions=extensions(settings),
+        # Plain reads of what the plan loaded skip graphql-core's per-field machinery (fastexec.py).
+        execution_context_class=FastExecutionContext,
+    )
     # Strawberry logs every error, domain errors included; schema/errors.py logs the unexpected ones.
     schema.process_errors = MethodType(quiet_process_errors, schema)  # type: ignore[method-assign]
     return schema

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from paymentgraph.errors import Conflict, InvalidData, NotAllowed
+from paymentgraph.errors import Conflict, InvalidData, NotAllowed, not_found
 from paymentgraph.workflows.engine import STOP, Step, StepContext, Workflow
 
 if TYPE_CHECKING:
@@ -119,7 +119,9 @@ async def _check_provider(ctx: StepContext) -> dict[str, Any]:
     if cart.completed_at is not None:
         raise NotAllowed(f"Cart {cart.id} is completed; its payment cannot change", cart_id=cart.id)
     providers = await ctx.pg.payment.list_payment_providers({"id": provider_id})
-    if not providers or not providers[0].is_enabled:
+    if not providers:
+        raise not_found("PaymentProvider", provider_id)
+    if not providers[0].is_enabled:
         raise NotAllowed(f"Payment provider {provider_id} is not enabled", provider_id=provider_id)
     offered = await ctx.pg.link.list(
         {"region": {"region_id": cart.region_id}, "payment": {"payment_provider_id": provider_id}}

@@ -119,3 +119,13 @@ async def test_complete(pg: PaymentGraph) -> None:
     assert [c.completed_at is not None for c in both] == [True, True]
     with pytest.raises(NotFound):
         await pg.payment.complete_payment_collections("pay_col_nope")
+
+
+async def test_a_currency_change_stores_the_amount_in_the_new_currency(pg: PaymentGraph) -> None:
+    col = await pg.payment.create_payment_collections({"currency_code": "usd", "amount": "27"})
+    # 27.00 equals 27, so the ORM used to skip the write and kept "27.00" yen.
+    updated = await pg.payment.update_payment_collections(col.id, {"currency_code": "jpy"})
+    stored = await pg.payment.retrieve_payment_collection(col.id)
+    assert str(updated.amount) == str(stored.amount) == "27"
+    await pg.payment.update_payment_collections(col.id, {"currency_code": "kwd"})
+    assert str((await pg.payment.retrieve_payment_collection(col.id)).amount) == "27.000"

@@ -88,3 +88,15 @@ async def test_large_exact_amount_round_trips(pg: PaymentGraph) -> None:
     assert (await pg.payment.retrieve_payment_collection(col.id)).amount == Decimal("999999999999999.99")
     col = await pg.payment.create_payment_collections({"currency_code": "usd", "amount": "0.10"})
     assert str((await pg.payment.retrieve_payment_collection(col.id)).amount) == "0.10"
+
+
+async def test_refund_refusal_states_the_refundable_amount_in_the_currency(
+    pg: PaymentGraph, make_payment
+) -> None:
+    payment = await make_payment(pg, amount="40")  # authorized, nothing captured
+    with pytest.raises(InvalidData, match=r"has 0\.00 USD refundable"):  # was "has 0 USD"
+        await pg.payment.refund_payment({"payment_id": payment.id, "amount": "1"})
+    kwd = await make_payment(pg, amount="5", currency="kwd")
+    await pg.payment.capture_payment({"payment_id": kwd.id, "amount": "2"})
+    with pytest.raises(InvalidData, match=r"has 2\.000 KWD refundable"):
+        await pg.payment.refund_payment({"payment_id": kwd.id, "amount": "3"})

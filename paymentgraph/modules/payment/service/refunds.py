@@ -22,7 +22,7 @@ from paymentgraph.modules.payment.repository import payments as payment_repo
 from paymentgraph.modules.payment.service.base import ServiceBase, provider_context, require_dict
 from paymentgraph.modules.payment.service.mapping import load_payments, refund_dto
 from paymentgraph.modules.payment.service.recompute import recompute_collection
-from paymentgraph.money import parse_amount
+from paymentgraph.money import format_amount, parse_amount
 
 ZERO = Decimal(0)
 _OVER_REFUND = "You cannot refund more than what is captured on the payment."
@@ -62,7 +62,8 @@ class RefundsMixin(ServiceBase):
                 amount = parse_amount(requested, payment.currency_code, positive=True)
                 if amount > refundable:
                     raise InvalidData(
-                        f"{_OVER_REFUND} Payment {payment_id} has {max(refundable, ZERO)} "
+                        f"{_OVER_REFUND} Payment {payment_id} has "
+                        f"{format_amount(max(refundable, ZERO), payment.currency_code)} "
                         f"{payment.currency_code.upper()} refundable.",
                         payment_id=payment_id,
                         field="amount",
