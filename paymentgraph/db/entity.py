@@ -38,6 +38,8 @@ class Field:
     filterable: bool = True
     sortable: bool = True
     description: str | None = None
+    # Stored lower-case (currency codes): filter values are lower-cased too, so "USD" finds "usd".
+    lowercase: bool = False
 
 
 @dataclass(frozen=True)

@@ -178,7 +178,7 @@ def _coerce(field: Field, value: Any, where: str) -> Any:
         return value
     if not isinstance(value, str):
         raise InvalidData(f'"{where}" needs a string, got {value!r}', field=where)
-    return value
+    return value.lower() if field.lowercase else value
 
 
 def _at(path: str) -> str:

@@ -32,7 +32,7 @@ CART = EntityDef(
     fields=(
         Field("id", K.ID),
         Field("email", K.STRING, nullable=True),
-        Field("currency_code", K.STRING),
+        Field("currency_code", K.STRING, lowercase=True),
         Field("region_id", K.ID),
         Field("customer_id", K.ID, nullable=True),
         Field("total", K.DECIMAL, description="Sum of the item totals"),

@@ -16,7 +16,7 @@ ORDER = EntityDef(
         Field("id", K.ID),
         Field("display_id", K.INT),
         Field("email", K.STRING, nullable=True),
-        Field("currency_code", K.STRING),
+        Field("currency_code", K.STRING, lowercase=True),
         Field("total", K.DECIMAL),
         Field("region_id", K.ID),
         Field("customer_id", K.ID, nullable=True),

@@ -28,7 +28,7 @@ PAYMENT_COLLECTION = EntityDef(
     id_prefix="pay_col",
     fields=(
         Field("id", K.ID),
-        Field("currency_code", K.STRING),
+        Field("currency_code", K.STRING, lowercase=True),
         Field("amount", K.DECIMAL),
         Field("authorized_amount", K.DECIMAL),
         Field("captured_amount", K.DECIMAL),
@@ -53,7 +53,7 @@ PAYMENT_SESSION = EntityDef(
     fields=(
         Field("id", K.ID),
         Field("payment_collection_id", K.ID),
-        Field("currency_code", K.STRING),
+        Field("currency_code", K.STRING, lowercase=True),
         Field("amount", K.DECIMAL),
         Field("provider_id", K.STRING),
         Field("data", K.JSON, filterable=False, sortable=False),
@@ -80,7 +80,7 @@ PAYMENT = EntityDef(
         Field("payment_collection_id", K.ID),
         Field("payment_session_id", K.ID),
         Field("amount", K.DECIMAL),
-        Field("currency_code", K.STRING),
+        Field("currency_code", K.STRING, lowercase=True),
         Field("provider_id", K.STRING),
         Field("data", K.JSON, nullable=True, filterable=False, sortable=False),
         Field("metadata", K.JSON, nullable=True, filterable=False, sortable=False),

@@ -15,7 +15,7 @@ REGION = EntityDef(
     fields=(
         Field("id", K.ID),
         Field("name", K.STRING),
-        Field("currency_code", K.STRING),
+        Field("currency_code", K.STRING, lowercase=True),
         Field("metadata", K.JSON, nullable=True, filterable=False, sortable=False),
         Field("created_at", K.DATETIME),
         Field("updated_at", K.DATETIME),
