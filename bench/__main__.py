@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import time
-from functools import partial
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import httpx
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from bench import flows, nested
 from bench.load import LoadRow, load_table, run_load
@@ -40,7 +42,9 @@ def _args() -> argparse.Namespace:
 
 _NESTED_NOTE = """
 
-x floor: the median divided by the faster median of (a) and (b) at the same N, measured in the same run.
+x floor: the median divided by the faster median of (a) and (b) at the same N. Each variant runs back to
+back (warm, as in perf-floor.md) in four blocks that take turns with the other variants' blocks, so a
+burst of load from elsewhere on the shared machine falls on all of them alike.
 Every variant returned the same document as (a) before it was timed. Statements are counted on the
 engine (transaction control excluded); over HTTP they are the in-process statements of the same code.
 The benchmark raises the query cost limit (PAYMENTGRAPH_MAX_QUERY_COST) so that N=1000 is accepted."""
@@ -50,13 +54,17 @@ async def _nested(
     pg_url: str, sqlite_url: str, scale: Scale, args: argparse.Namespace, report: Report
 ) -> list[NestedRow]:
     schema = create_schema(settings=Settings(max_query_cost=MAX_QUERY_COST))
+    stock = create_schema(settings=Settings(max_query_cost=MAX_QUERY_COST))
+    stock.execution_context_class = StrawberryGraphQLCoreExecutionContext
     # The in-process figures use the GC tuning `paymentgraph serve` applies after start-up.
     tune_gc()
     pool = await nested.floor.open_pool(asyncpg_dsn(pg_url))
     try:
         async with PaymentGraph.connect(pg_url) as pg, httpx.AsyncClient(timeout=60) as client:
             with serving(pg_url, workers=1) as url:
-                targets = Targets(pool, pg, schema, lambda: Context(pg=pg, scope="admin"), (client, url))
+                targets = Targets(
+                    pool, pg, schema, lambda: Context(pg=pg, scope="admin"), (client, url), stock
+                )
                 rows = await run_nested(targets, scale.runs)
             report.add("Nested read, PostgreSQL", nested_table(rows) + _NESTED_NOTE)
             if args.profile:
@@ -88,38 +96,6 @@ async def _profile(targets: Targets, report: Report) -> None:
     )
 
 
-async def _flows(scale: Scale, report: Report) -> list[flows.FlowRow]:
-    rows: list[flows.FlowRow] = []
-    flows_pg = await flows.fresh_postgres_flows_database()
-    async with PaymentGraph.connect(flows_pg) as pg:
-        await pg.migrate()
-        per_flow = await flows.statements_per_flow(pg)
-        for clients, count in ((1, scale.flow_count), (8, scale.concurrent_flow_count)):
-            seconds = await flows.run_flows(partial(flows.python_flow, pg), count, clients)
-            rows.append(flows.FlowRow("Python API", "PostgreSQL", clients, count, seconds, per_flow))
-    with serving(flows_pg, workers=1) as url:
-        async with httpx.AsyncClient(timeout=60) as client:
-            for clients, count in ((1, scale.flow_count), (8, scale.concurrent_flow_count)):
-                seconds = await flows.run_flows(lambda: flows.http_flow(client, url), count, clients)
-                rows.append(
-                    flows.FlowRow(
-                        "GraphQL over HTTP (1 worker)", "PostgreSQL", clients, count, seconds, per_flow
-                    )
-                )
-    flows_lite = await flows.fresh_sqlite_flows_database()
-    async with PaymentGraph.connect(flows_lite) as lite:
-        await lite.migrate()
-        lite_flow = await flows.statements_per_flow(lite)
-        seconds = await flows.run_flows(partial(flows.python_flow, lite), scale.flow_count, 1)
-        rows.append(flows.FlowRow("Python API", "SQLite", 1, scale.flow_count, seconds, lite_flow))
-    report.add(
-        "Payment flows (create collection, create session, authorize, capture)",
-        flows.flows_table(rows)
-        + "\n\nStatements are counted on the Python API's engine; over HTTP the same service calls run.",
-    )
-    return rows
-
-
 def _summary(rows: list[NestedRow], flow_rows: list[flows.FlowRow], load: list[LoadRow]) -> str:
     ratio = {r.n: r.ratio for r in rows if r.variant == GRAPHQL}
     statements = next(r.statements for r in rows if r.variant == GRAPHQL and r.n == 100)
@@ -147,7 +123,9 @@ def main() -> None:
     )
     report = Report("paymentgraph benchmark results")
     rows = asyncio.run(_nested(pg_url, sqlite_url, scale, args, report))
-    flow_rows = asyncio.run(_flows(scale, report))
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as isolated:
+        flow_rows, flow_section = isolated.submit(flows.suite_in_own_process, scale).result()
+    report.sections.append(flow_section)
     load: list[LoadRow] = []
     if not args.skip_load:
         load = run_load(pg_url, scale.load_seconds)

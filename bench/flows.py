@@ -10,6 +10,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import asyncpg
@@ -18,9 +19,10 @@ import orjson
 from sqlalchemy.engine.url import make_url
 
 from bench.counting import counting
-from bench.report import table
-from bench.server import headers
-from bench.settings import DATA_DIR, asyncpg_dsn, postgres_url
+from bench.report import Report, table
+from bench.server import headers, serving
+from bench.settings import DATA_DIR, Scale, asyncpg_dsn, postgres_url
+from paymentgraph import PaymentGraph
 from paymentgraph.db import migrate as migrations
 from paymentgraph.db.session import create_engine
 
@@ -163,3 +165,41 @@ def flows_table(rows: list[FlowRow]) -> str:
             for r in rows
         ],
     )
+
+
+async def suite(scale: Scale, report: Report) -> list[FlowRow]:
+    """Every flow measurement: Python API and HTTP on PostgreSQL, sequential and 8 clients; SQLite."""
+    rows: list[FlowRow] = []
+    flows_pg = await fresh_postgres_flows_database()
+    async with PaymentGraph.connect(flows_pg) as pg:
+        await pg.migrate()
+        per_flow = await statements_per_flow(pg)
+        for clients, count in ((1, scale.flow_count), (8, scale.concurrent_flow_count)):
+            seconds = await run_flows(partial(python_flow, pg), count, clients)
+            rows.append(FlowRow("Python API", "PostgreSQL", clients, count, seconds, per_flow))
+    with serving(flows_pg, workers=1) as url:
+        async with httpx.AsyncClient(timeout=60) as client:
+            for clients, count in ((1, scale.flow_count), (8, scale.concurrent_flow_count)):
+                seconds = await run_flows(lambda: http_flow(client, url), count, clients)
+                rows.append(
+                    FlowRow("GraphQL over HTTP (1 worker)", "PostgreSQL", clients, count, seconds, per_flow)
+                )
+    flows_lite = await fresh_sqlite_flows_database()
+    async with PaymentGraph.connect(flows_lite) as lite:
+        await lite.migrate()
+        lite_flow = await statements_per_flow(lite)
+        seconds = await run_flows(partial(python_flow, lite), scale.flow_count, 1)
+        rows.append(FlowRow("Python API", "SQLite", 1, scale.flow_count, seconds, lite_flow))
+    report.add(
+        "Payment flows (create collection, create session, authorize, capture)",
+        flows_table(rows)
+        + "\n\nStatements are counted on the Python API's engine; over HTTP the same service calls run.",
+    )
+    return rows
+
+
+def suite_in_own_process(scale: Scale) -> tuple[list[FlowRow], str]:
+    """:func:`suite` for a fresh interpreter (unaffected by what the nested read left in the caller)."""
+    report = Report("flows")
+    rows = asyncio.run(suite(scale, report))
+    return rows, report.sections[0]

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 
@@ -29,9 +30,10 @@ class LoadRow:
     p50_ms: float
     p99_ms: float
     max_ms: float
+    problems: tuple[str, ...] = ()
 
 
-def run_loadgen(url: str, body: bytes, connections: int, seconds: float) -> dict[str, float]:
+def run_loadgen(url: str, body: bytes, connections: int, seconds: float) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(BENCH_DIR.parent) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     out = subprocess.run(
         [sys.executable, "-m", "bench.loadgen", url, body.decode(), str(connections), str(seconds)],
@@ -42,7 +44,7 @@ def run_loadgen(url: str, body: bytes, connections: int, seconds: float) -> dict
         timeout=seconds + 120,
         check=True,
     )
-    result: dict[str, float] = orjson.loads(out.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = orjson.loads(out.stdout.strip().splitlines()[-1])
     return result
 
 
@@ -64,36 +66,44 @@ def run_load(database_url: str, seconds: float, take: int = 100) -> list[LoadRow
                         r["p50_ms"],
                         r["p99_ms"],
                         r["max_ms"],
+                        tuple(r.get("problems", ())),
                     )
                 )
     return rows
 
 
 def load_table(rows: list[LoadRow]) -> str:
-    return table(
-        [
-            "uvicorn workers",
-            "connections",
-            "seconds",
-            "requests",
-            "errors",
-            "req/s",
-            "p50 ms",
-            "p99 ms",
-            "max ms",
-        ],
-        [
+    problems = [
+        f"- {r.workers} worker(s), {r.connections} connections: {p}" for r in rows for p in r.problems
+    ]
+    note = ("\n\nFirst errors seen:\n\n" + "\n".join(problems)) if problems else ""
+    return (
+        table(
             [
-                str(r.workers),
-                str(r.connections),
-                f"{r.seconds:.1f}",
-                str(r.requests),
-                str(r.errors),
-                f"**{r.rps:.1f}**",
-                f"{r.p50_ms:.1f}",
-                f"{r.p99_ms:.1f}",
-                f"{r.max_ms:.1f}",
-            ]
-            for r in rows
-        ],
+                "uvicorn workers",
+                "connections",
+                "seconds",
+                "requests",
+                "errors",
+                "req/s",
+                "p50 ms",
+                "p99 ms",
+                "max ms",
+            ],
+            [
+                [
+                    str(r.workers),
+                    str(r.connections),
+                    f"{r.seconds:.1f}",
+                    str(r.requests),
+                    str(r.errors),
+                    f"**{r.rps:.1f}**",
+                    f"{r.p50_ms:.1f}",
+                    f"{r.p99_ms:.1f}",
+                    f"{r.max_ms:.1f}",
+                ]
+                for r in rows
+            ],
+        )
+        + note
     )

@@ -1,7 +1,7 @@
 """Closed-loop HTTP load generator, run as its own process: ``python -m bench.loadgen URL BODY C SECONDS``.
 
-Prints one JSON object: requests, errors, seconds, rps, p50_ms, p99_ms, max_ms. Every response must
-be 200 with a body of the expected size and no "errors" key to count as a success.
+Prints one JSON object: requests, errors, seconds, rps, p50_ms, p99_ms, max_ms and the first few
+problems. A request counts as a success when it answers 200 with no "errors" key.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from typing import Any
 
 import httpx
 import orjson
@@ -23,18 +24,22 @@ async def _worker(
     hdrs = headers()
     while time.perf_counter() < until:
         started = time.perf_counter()
+        problem = ""
         try:
             response = await client.post(url, content=body, headers=hdrs)
-            ok = response.status_code == 200 and b'"errors"' not in response.content[:200]
-        except httpx.HTTPError:
-            ok = False
+            if response.status_code != 200 or b'"errors"' in response.content[:200]:
+                problem = f"HTTP {response.status_code}: {response.content[:300]!r}"
+        except httpx.HTTPError as error:
+            problem = f"{type(error).__name__}: {error}"
         elapsed = (time.perf_counter() - started) * 1000
-        out["latencies" if ok else "errors"].append(elapsed)
+        out["errors" if problem else "latencies"].append(elapsed)
+        if problem and len(out["problems"]) < 3:
+            out["problems"].append(problem)
 
 
-async def run(url: str, body: bytes, concurrency: int, seconds: float) -> dict[str, float]:
+async def run(url: str, body: bytes, concurrency: int, seconds: float) -> dict[str, Any]:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    out: dict[str, list] = {"latencies": [], "errors": []}
+    out: dict[str, list] = {"latencies": [], "errors": [], "problems": []}
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
         # One request per connection first, so the timed window does not include connecting.
         await asyncio.gather(*(client.post(url, content=body, headers=headers()) for _ in range(concurrency)))
@@ -51,6 +56,7 @@ async def run(url: str, body: bytes, concurrency: int, seconds: float) -> dict[s
         "p50_ms": percentile(latencies, 0.50),
         "p99_ms": percentile(latencies, 0.99),
         "max_ms": latencies[-1] if latencies else 0.0,
+        "problems": out["problems"],
     }
 
 

@@ -21,12 +21,13 @@ from bench.counting import counting
 from bench.report import table
 from bench.server import headers
 from bench.settings import NESTED_FIELDS, NESTED_QUERY
-from bench.timing import Timing, measure
+from bench.timing import Timing, measure_in_blocks
 
 SIZES = (10, 100, 1000)
 FLOOR_A = "(a) floor: 1 SQL statement → JSON"
 FLOOR_B = "(b) floor: 6 batched asyncpg SELECTs + orjson"
 GRAPHQL = "GraphQL in process (schema.execute + orjson)"
+GRAPHQL_STOCK = "GraphQL in process, stock graphql-core executor (reference)"
 GRAPHQL_HTTP = "GraphQL over HTTP (uvicorn, 1 worker, httpx)"
 QUERY_GRAPH = "query.graph in Python (to dicts)"
 
@@ -109,6 +110,7 @@ class Targets:
     schema: Any
     context_factory: Callable[[], Any]
     http: tuple[httpx.AsyncClient, str] | None
+    stock_schema: Any = None  # the same schema on strawberry's own execution context, for comparison
 
 
 def _variants(t: Targets, take: int) -> dict[str, Callable[[], Awaitable[Any]]]:
@@ -116,6 +118,11 @@ def _variants(t: Targets, take: int) -> dict[str, Callable[[], Awaitable[Any]]]:
         FLOOR_A: lambda: floor.single_statement(t.pool, take),
         FLOOR_B: lambda: floor.batched(t.pool, take),
         GRAPHQL: lambda: graphql_in_process(t.schema, t.context_factory, take),
+        **(
+            {GRAPHQL_STOCK: lambda: graphql_in_process(t.stock_schema, t.context_factory, take)}
+            if t.stock_schema is not None
+            else {}
+        ),
         QUERY_GRAPH: lambda: t.pg.query.graph(
             entity="payment_collection", fields=NESTED_FIELDS, pagination={"take": take}
         ),
@@ -176,7 +183,7 @@ async def run_nested(t: Targets, runs: dict[int, int], *, sizes: tuple[int, ...]
     for take in sizes:
         await check_same(t, take)
         variants = _variants(t, take)
-        timings = {name: await measure(call, runs[take]) for name, call in variants.items()}
+        timings = await measure_in_blocks(variants, runs[take])
         floor_ms = min(timings[FLOOR_A].median, timings[FLOOR_B].median)
         for name, call in variants.items():
             count = await statements(t, name, call)

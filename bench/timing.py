@@ -1,4 +1,4 @@
-"""Repeated timing of one coroutine: warm-up, then min / median / max of the measured runs."""
+"""Repeated timing of coroutines: warm-up, then min / median / max of the measured runs."""
 
 from __future__ import annotations
 
@@ -26,15 +26,25 @@ def summarize(samples_ms: list[float]) -> Timing:
     return Timing(statistics.median(samples_ms), min(samples_ms), max(samples_ms), len(samples_ms))
 
 
-async def measure(call: Callable[[], Awaitable[Any]], runs: int, warmup: int = 3) -> Timing:
-    for _ in range(warmup):
-        await call()
-    samples: list[float] = []
-    for _ in range(runs):
-        started = time.perf_counter_ns()
-        await call()
-        samples.append((time.perf_counter_ns() - started) / 1e6)
-    return summarize(samples)
+async def measure_in_blocks(
+    calls: dict[str, Callable[[], Awaitable[Any]]], runs: int, warmup: int = 3, blocks: int = 4
+) -> dict[str, Timing]:
+    """Time several calls: warm-up, then ``runs`` calls each, in ``blocks`` rounds of back-to-back calls
+    per variant (each block after one untimed call). Back to back, every variant runs warm, as in
+    perf-floor.md; the rounds spread bursts of load from elsewhere on a shared machine over all of them."""
+    for call in calls.values():
+        for _ in range(warmup):
+            await call()
+    samples: dict[str, list[float]] = {name: [] for name in calls}
+    sizes = [runs // blocks + (1 if b < runs % blocks else 0) for b in range(blocks)]
+    for size in sizes:
+        for name, call in calls.items():
+            await call()
+            for _ in range(size):
+                started = time.perf_counter_ns()
+                await call()
+                samples[name].append((time.perf_counter_ns() - started) / 1e6)
+    return {name: summarize(values) for name, values in samples.items()}
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:
