@@ -35,4 +35,7 @@ class TimestampMixin:
 
 
 class SoftDeleteMixin:
-    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
+    # Deliberately not indexed: almost every row is NULL, no query looks rows up by it, and without
+    # statistics SQLite's planner picks such an index over the foreign key (N=100 nested read: 450 ms
+    # instead of 11 ms). Live-row uniqueness uses partial indexes ``WHERE deleted_at IS NULL`` instead.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

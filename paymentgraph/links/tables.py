@@ -35,7 +35,7 @@ def build_link_table(definition: LinkDefinition, metadata: MetaData) -> Table:
         Column(right, String, nullable=False),
         Column("created_at", UTCDateTime(), nullable=False, default=utcnow),
         Column("updated_at", UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow),
-        Column("deleted_at", UTCDateTime(), nullable=True, index=True),
+        Column("deleted_at", UTCDateTime(), nullable=True),  # not indexed: see SoftDeleteMixin
         PrimaryKeyConstraint(left, right, name=f"PK_{name}"),
         *indexes,
     )

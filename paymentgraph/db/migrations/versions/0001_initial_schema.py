@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 02:50:12.200563
+Create Date: 2026-11-22 04:24:01.875095
 """
 from __future__ import annotations
 
@@ -36,7 +36,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('PK_account_holder'))
     )
     with op.batch_alter_table('account_holder', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('IDX_account_holder_deleted_at'), ['deleted_at'], unique=False)
         batch_op.create_index('UQ_account_holder_provider_external_live', ['provider_id', 'external_id'], unique=True, postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
 
     op.create_table('cart',
@@ -55,7 +54,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('cart', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('IDX_cart_customer_id'), ['customer_id'], unique=False)
-        batch_op.create_index(batch_op.f('IDX_cart_deleted_at'), ['deleted_at'], unique=False)
         batch_op.create_index(batch_op.f('IDX_cart_region_id'), ['region_id'], unique=False)
 
     op.create_table('cart_payment_collection',
@@ -69,7 +67,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('cart_payment_collection', schema=None) as batch_op:
         batch_op.create_index('IDX_cart_payment_collection_cart_id', ['cart_id'], unique=False, postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
-        batch_op.create_index(batch_op.f('IDX_cart_payment_collection_deleted_at'), ['deleted_at'], unique=False)
         batch_op.create_index(batch_op.f('IDX_cart_payment_collection_id'), ['id'], unique=False)
         batch_op.create_index('IDX_cart_payment_collection_payment_collection_id', ['payment_collection_id'], unique=False, postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
         batch_op.create_index('UQ_cart_payment_collection_cart_id_live', ['cart_id'], unique=True, postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
@@ -87,7 +84,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('PK_customer'))
     )
     with op.batch_alter_table('customer', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('IDX_customer_deleted_at'), ['deleted_at'], unique=False)
         batch_op.create_index(batch_op.f('IDX_customer_email'), ['email'], unique=False)
 
     op.create_table('customer_account_holder',
@@ -102,7 +98,6 @@ def upgrade() -> None:
     with op.batch_alter_table('customer_account_holder', schema=None) as batch_op:
         batch_op.create_index('IDX_customer_account_holder_account_holder_id', ['account_holder_id'], unique=False, postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
         batch_op.create_index('IDX_customer_account_holder_customer_id', ['customer_id'], unique=False, postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
-        batch_op.create_index(batch_op.f('IDX_customer_account_holder_deleted_at'), ['deleted_at'], unique=False)
         batch_op.create_index(batch_op.f('IDX_customer_account_holder_id'), ['id'], unique=False)
         batch_op.create_index('UQ_customer_account_holder_account_holder_id_live', ['account_holder_id'], unique=True, postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
 
@@ -142,7 +137,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('order', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('IDX_order_customer_id'), ['customer_id'], unique=False)
-        batch_op.create_index(batch_op.f('IDX_order_deleted_at'), ['deleted_at'], unique=False)
         batch_op.create_index(batch_op.f('IDX_order_region_id'), ['region_id'], unique=False)
         batch_op.create_index('UQ_order_cart_id_live', ['cart_id'], unique=True, postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
 
@@ -157,7 +151,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('order_claim_payment_collection', schema=None) as batch_op:
         batch_op.create_index('IDX_order_claim_payment_collection_claim_id', ['claim_id'], unique=False, postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
-        batch_op.create_index(batch_op.f('IDX_order_claim_payment_collection_deleted_at'), ['deleted_at'], unique=False)
         batch_op.create_index(batch_op.f('IDX_order_claim_payment_collection_id'), ['id'], unique=False)
         batch_op.create_index('IDX_order_claim_payment_collection_payment_collection_id', ['payment_collection_id'], unique=False, postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
         batch_op.create_index('UQ_order_claim_payment_collection_payment_collection_id_live', ['payment_collection_id'], unique=True, postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
@@ -172,7 +165,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('exchange_id', 'payment_collection_id', name='PK_order_exchange_payment_collection')
     )
     with op.batch_alter_table('order_exchange_payment_collection', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('IDX_order_exchange_payment_collection_deleted_at'), ['deleted_at'], unique=False)
         batch_op.create_index('IDX_order_exchange_payment_collection_exchange_id', ['exchange_id'], unique=False, postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
         batch_op.create_index(batch_op.f('IDX_order_exchange_payment_collection_id'), ['id'], unique=False)
         batch_op.create_index('IDX_order_exchange_payment_collection_payment_collection_id', ['payment_collection_id'], unique=False, postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
@@ -188,7 +180,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('order_id', 'payment_collection_id', name='PK_order_payment_collection')
     )
     with op.batch_alter_table('order_payment_collection', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('IDX_order_payment_collection_deleted_at'), ['deleted_at'], unique=False)
         batch_op.create_index(batch_op.f('IDX_order_payment_collection_id'), ['id'], unique=False)
         batch_op.create_index('IDX_order_payment_collection_order_id', ['order_id'], unique=False, postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
         batch_op.create_index('IDX_order_payment_collection_payment_collection_id', ['payment_collection_id'], unique=False, postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
@@ -210,7 +201,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('PK_payment_collection'))
     )
     with op.batch_alter_table('payment_collection', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('IDX_payment_collection_deleted_at'), ['deleted_at'], unique=False)
         batch_op.create_index(batch_op.f('IDX_payment_collection_status'), ['status'], unique=False)
 
     op.create_table('payment_provider',
@@ -221,9 +211,6 @@ def upgrade() -> None:
     sa.Column('deleted_at', paymentgraph.db.types.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('PK_payment_provider'))
     )
-    with op.batch_alter_table('payment_provider', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('IDX_payment_provider_deleted_at'), ['deleted_at'], unique=False)
-
     op.create_table('payment_webhook_event',
     sa.Column('id', sa.String(), nullable=False),
     sa.Column('provider_id', sa.String(), nullable=False),
@@ -253,9 +240,6 @@ def upgrade() -> None:
     sa.Column('deleted_at', paymentgraph.db.types.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('PK_refund_reason'))
     )
-    with op.batch_alter_table('refund_reason', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('IDX_refund_reason_deleted_at'), ['deleted_at'], unique=False)
-
     op.create_table('region',
     sa.Column('id', sa.String(), nullable=False),
     sa.Column('name', sa.String(), nullable=False),
@@ -266,9 +250,6 @@ def upgrade() -> None:
     sa.Column('deleted_at', paymentgraph.db.types.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('PK_region'))
     )
-    with op.batch_alter_table('region', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('IDX_region_deleted_at'), ['deleted_at'], unique=False)
-
     op.create_table('region_payment_provider',
     sa.Column('id', sa.String(), nullable=False),
     sa.Column('region_id', sa.String(), nullable=False),
@@ -279,7 +260,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('region_id', 'payment_provider_id', name='PK_region_payment_provider')
     )
     with op.batch_alter_table('region_payment_provider', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('IDX_region_payment_provider_deleted_at'), ['deleted_at'], unique=False)
         batch_op.create_index(batch_op.f('IDX_region_payment_provider_id'), ['id'], unique=False)
         batch_op.create_index('IDX_region_payment_provider_payment_provider_id', ['payment_provider_id'], unique=False, postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
         batch_op.create_index('IDX_region_payment_provider_region_id', ['region_id'], unique=False, postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
@@ -322,7 +302,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('cart_line_item', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('IDX_cart_line_item_cart_id'), ['cart_id'], unique=False)
-        batch_op.create_index(batch_op.f('IDX_cart_line_item_deleted_at'), ['deleted_at'], unique=False)
 
     op.create_table('order_claim',
     sa.Column('id', sa.String(), nullable=False),
@@ -335,7 +314,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('PK_order_claim'))
     )
     with op.batch_alter_table('order_claim', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('IDX_order_claim_deleted_at'), ['deleted_at'], unique=False)
         batch_op.create_index(batch_op.f('IDX_order_claim_order_id'), ['order_id'], unique=False)
 
     op.create_table('order_exchange',
@@ -348,7 +326,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('PK_order_exchange'))
     )
     with op.batch_alter_table('order_exchange', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('IDX_order_exchange_deleted_at'), ['deleted_at'], unique=False)
         batch_op.create_index(batch_op.f('IDX_order_exchange_order_id'), ['order_id'], unique=False)
 
     op.create_table('order_line_item',
@@ -365,7 +342,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('PK_order_line_item'))
     )
     with op.batch_alter_table('order_line_item', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('IDX_order_line_item_deleted_at'), ['deleted_at'], unique=False)
         batch_op.create_index(batch_op.f('IDX_order_line_item_order_id'), ['order_id'], unique=False)
 
     op.create_table('payment_session',
@@ -386,7 +362,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('PK_payment_session'))
     )
     with op.batch_alter_table('payment_session', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('IDX_payment_session_deleted_at'), ['deleted_at'], unique=False)
         batch_op.create_index(batch_op.f('IDX_payment_session_payment_collection_id'), ['payment_collection_id'], unique=False)
 
     op.create_table('workflow_step',
@@ -426,7 +401,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('PK_payment'))
     )
     with op.batch_alter_table('payment', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('IDX_payment_deleted_at'), ['deleted_at'], unique=False)
         batch_op.create_index(batch_op.f('IDX_payment_payment_collection_id'), ['payment_collection_id'], unique=False)
         batch_op.create_index(batch_op.f('IDX_payment_provider_id'), ['provider_id'], unique=False)
         batch_op.create_index('UQ_payment_payment_session_id_live', ['payment_session_id'], unique=True, postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
@@ -445,7 +419,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('PK_capture'))
     )
     with op.batch_alter_table('capture', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('IDX_capture_deleted_at'), ['deleted_at'], unique=False)
         batch_op.create_index(batch_op.f('IDX_capture_payment_id'), ['payment_id'], unique=False)
 
     op.create_table('refund',
@@ -465,7 +438,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('PK_refund'))
     )
     with op.batch_alter_table('refund', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('IDX_refund_deleted_at'), ['deleted_at'], unique=False)
         batch_op.create_index(batch_op.f('IDX_refund_payment_id'), ['payment_id'], unique=False)
         batch_op.create_index(batch_op.f('IDX_refund_refund_reason_id'), ['refund_reason_id'], unique=False)
 
@@ -477,19 +449,16 @@ def downgrade() -> None:
     with op.batch_alter_table('refund', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('IDX_refund_refund_reason_id'))
         batch_op.drop_index(batch_op.f('IDX_refund_payment_id'))
-        batch_op.drop_index(batch_op.f('IDX_refund_deleted_at'))
 
     op.drop_table('refund')
     with op.batch_alter_table('capture', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('IDX_capture_payment_id'))
-        batch_op.drop_index(batch_op.f('IDX_capture_deleted_at'))
 
     op.drop_table('capture')
     with op.batch_alter_table('payment', schema=None) as batch_op:
         batch_op.drop_index('UQ_payment_payment_session_id_live', postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
         batch_op.drop_index(batch_op.f('IDX_payment_provider_id'))
         batch_op.drop_index(batch_op.f('IDX_payment_payment_collection_id'))
-        batch_op.drop_index(batch_op.f('IDX_payment_deleted_at'))
 
     op.drop_table('payment')
     with op.batch_alter_table('workflow_step', schema=None) as batch_op:
@@ -498,26 +467,21 @@ def downgrade() -> None:
     op.drop_table('workflow_step')
     with op.batch_alter_table('payment_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('IDX_payment_session_payment_collection_id'))
-        batch_op.drop_index(batch_op.f('IDX_payment_session_deleted_at'))
 
     op.drop_table('payment_session')
     with op.batch_alter_table('order_line_item', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('IDX_order_line_item_order_id'))
-        batch_op.drop_index(batch_op.f('IDX_order_line_item_deleted_at'))
 
     op.drop_table('order_line_item')
     with op.batch_alter_table('order_exchange', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('IDX_order_exchange_order_id'))
-        batch_op.drop_index(batch_op.f('IDX_order_exchange_deleted_at'))
 
     op.drop_table('order_exchange')
     with op.batch_alter_table('order_claim', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('IDX_order_claim_order_id'))
-        batch_op.drop_index(batch_op.f('IDX_order_claim_deleted_at'))
 
     op.drop_table('order_claim')
     with op.batch_alter_table('cart_line_item', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('IDX_cart_line_item_deleted_at'))
         batch_op.drop_index(batch_op.f('IDX_cart_line_item_cart_id'))
 
     op.drop_table('cart_line_item')
@@ -530,29 +494,18 @@ def downgrade() -> None:
         batch_op.drop_index('IDX_region_payment_provider_region_id', postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
         batch_op.drop_index('IDX_region_payment_provider_payment_provider_id', postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
         batch_op.drop_index(batch_op.f('IDX_region_payment_provider_id'))
-        batch_op.drop_index(batch_op.f('IDX_region_payment_provider_deleted_at'))
 
     op.drop_table('region_payment_provider')
-    with op.batch_alter_table('region', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('IDX_region_deleted_at'))
-
     op.drop_table('region')
-    with op.batch_alter_table('refund_reason', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('IDX_refund_reason_deleted_at'))
-
     op.drop_table('refund_reason')
     with op.batch_alter_table('payment_webhook_event', schema=None) as batch_op:
         batch_op.drop_index('UQ_payment_webhook_event_provider_event')
         batch_op.drop_index(batch_op.f('IDX_payment_webhook_event_status'))
 
     op.drop_table('payment_webhook_event')
-    with op.batch_alter_table('payment_provider', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('IDX_payment_provider_deleted_at'))
-
     op.drop_table('payment_provider')
     with op.batch_alter_table('payment_collection', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('IDX_payment_collection_status'))
-        batch_op.drop_index(batch_op.f('IDX_payment_collection_deleted_at'))
 
     op.drop_table('payment_collection')
     with op.batch_alter_table('order_payment_collection', schema=None) as batch_op:
@@ -560,7 +513,6 @@ def downgrade() -> None:
         batch_op.drop_index('IDX_order_payment_collection_payment_collection_id', postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
         batch_op.drop_index('IDX_order_payment_collection_order_id', postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
         batch_op.drop_index(batch_op.f('IDX_order_payment_collection_id'))
-        batch_op.drop_index(batch_op.f('IDX_order_payment_collection_deleted_at'))
 
     op.drop_table('order_payment_collection')
     with op.batch_alter_table('order_exchange_payment_collection', schema=None) as batch_op:
@@ -568,21 +520,18 @@ def downgrade() -> None:
         batch_op.drop_index('IDX_order_exchange_payment_collection_payment_collection_id', postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
         batch_op.drop_index(batch_op.f('IDX_order_exchange_payment_collection_id'))
         batch_op.drop_index('IDX_order_exchange_payment_collection_exchange_id', postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
-        batch_op.drop_index(batch_op.f('IDX_order_exchange_payment_collection_deleted_at'))
 
     op.drop_table('order_exchange_payment_collection')
     with op.batch_alter_table('order_claim_payment_collection', schema=None) as batch_op:
         batch_op.drop_index('UQ_order_claim_payment_collection_payment_collection_id_live', postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
         batch_op.drop_index('IDX_order_claim_payment_collection_payment_collection_id', postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
         batch_op.drop_index(batch_op.f('IDX_order_claim_payment_collection_id'))
-        batch_op.drop_index(batch_op.f('IDX_order_claim_payment_collection_deleted_at'))
         batch_op.drop_index('IDX_order_claim_payment_collection_claim_id', postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
 
     op.drop_table('order_claim_payment_collection')
     with op.batch_alter_table('order', schema=None) as batch_op:
         batch_op.drop_index('UQ_order_cart_id_live', postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
         batch_op.drop_index(batch_op.f('IDX_order_region_id'))
-        batch_op.drop_index(batch_op.f('IDX_order_deleted_at'))
         batch_op.drop_index(batch_op.f('IDX_order_customer_id'))
 
     op.drop_table('order')
@@ -593,14 +542,12 @@ def downgrade() -> None:
     with op.batch_alter_table('customer_account_holder', schema=None) as batch_op:
         batch_op.drop_index('UQ_customer_account_holder_account_holder_id_live', postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
         batch_op.drop_index(batch_op.f('IDX_customer_account_holder_id'))
-        batch_op.drop_index(batch_op.f('IDX_customer_account_holder_deleted_at'))
         batch_op.drop_index('IDX_customer_account_holder_customer_id', postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
         batch_op.drop_index('IDX_customer_account_holder_account_holder_id', postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
 
     op.drop_table('customer_account_holder')
     with op.batch_alter_table('customer', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('IDX_customer_email'))
-        batch_op.drop_index(batch_op.f('IDX_customer_deleted_at'))
 
     op.drop_table('customer')
     with op.batch_alter_table('cart_payment_collection', schema=None) as batch_op:
@@ -608,19 +555,16 @@ def downgrade() -> None:
         batch_op.drop_index('UQ_cart_payment_collection_cart_id_live', postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
         batch_op.drop_index('IDX_cart_payment_collection_payment_collection_id', postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
         batch_op.drop_index(batch_op.f('IDX_cart_payment_collection_id'))
-        batch_op.drop_index(batch_op.f('IDX_cart_payment_collection_deleted_at'))
         batch_op.drop_index('IDX_cart_payment_collection_cart_id', postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
 
     op.drop_table('cart_payment_collection')
     with op.batch_alter_table('cart', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('IDX_cart_region_id'))
-        batch_op.drop_index(batch_op.f('IDX_cart_deleted_at'))
         batch_op.drop_index(batch_op.f('IDX_cart_customer_id'))
 
     op.drop_table('cart')
     with op.batch_alter_table('account_holder', schema=None) as batch_op:
         batch_op.drop_index('UQ_account_holder_provider_external_live', postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'))
-        batch_op.drop_index(batch_op.f('IDX_account_holder_deleted_at'))
 
     op.drop_table('account_holder')
     # ### end Alembic commands ###
