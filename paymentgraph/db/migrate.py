@@ -34,15 +34,6 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
 
 
-def pending_revisions_sync(connection: Any) -> bool:
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    current = MigrationContext.configure(connection).get_current_revision()
-    return current != head
-
-
 async def regenerate() -> None:
     """Rewrite revision 0001 from the models (pre-release only)."""
     for old in (MIGRATIONS / "versions").glob("*.py"):

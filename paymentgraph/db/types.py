@@ -38,11 +38,15 @@ def _money_key(value: Decimal) -> str:
     return encode_sqlite_money(value).rstrip("0").rstrip(".")
 
 
-class Money(TypeDecorator[Decimal]):
-    """An exact, non-negative decimal amount in major units."""
+class _ExactDecimal(TypeDecorator[Decimal]):
+    """A Decimal as NUMERIC on PostgreSQL and as text on SQLite, encoded by ``_encode_sqlite``."""
 
     impl = Numeric
     cache_ok = True
+
+    @staticmethod
+    def _encode_sqlite(value: Decimal) -> str:
+        raise NotImplementedError
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":
@@ -53,7 +57,14 @@ class Money(TypeDecorator[Decimal]):
         if value is None:
             return None
         amount = value if isinstance(value, Decimal) else Decimal(str(value))
-        return encode_sqlite_money(amount) if dialect.name == "sqlite" else amount
+        return self._encode_sqlite(amount) if dialect.name == "sqlite" else amount
+
+
+class Money(_ExactDecimal):
+    """An exact, non-negative decimal amount in major units."""
+
+    cache_ok = True
+    _encode_sqlite = staticmethod(encode_sqlite_money)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
@@ -68,22 +79,11 @@ class Money(TypeDecorator[Decimal]):
         return bool(x == y)
 
 
-class MoneyKey(TypeDecorator[Decimal]):
+class MoneyKey(_ExactDecimal):
     """Bind type for a value compared against a :class:`Money` column (see :func:`comparable`)."""
 
-    impl = Numeric
     cache_ok = True
-
-    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        if dialect.name == "sqlite":
-            return dialect.type_descriptor(String(40))
-        return dialect.type_descriptor(Numeric(asdecimal=True))
-
-    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
-        if value is None:
-            return None
-        amount = value if isinstance(value, Decimal) else Decimal(str(value))
-        return _money_key(amount) if dialect.name == "sqlite" else amount
+    _encode_sqlite = staticmethod(_money_key)
 
 
 class _money_key_expr(FunctionElement[Any]):

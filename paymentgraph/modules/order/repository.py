@@ -39,9 +39,12 @@ async def next_display_id(session: AsyncSession) -> int:
     return int(current or 0) + 1
 
 
-async def live_order_for_cart(session: AsyncSession, cart_id: str) -> Order | None:
-    stmt = select(Order).where(Order.cart_id == cart_id, Order.deleted_at.is_(None))
-    return (await session.scalars(stmt)).first()
+async def live_orders_for_carts(session: AsyncSession, cart_ids: Sequence[str]) -> dict[str, Order]:
+    """The live order of each cart that has one, by cart id (one statement)."""
+    if not cart_ids:
+        return {}
+    stmt = select(Order).where(Order.cart_id.in_(list(cart_ids)), Order.deleted_at.is_(None))
+    return {order.cart_id: order for order in (await session.scalars(stmt)).all() if order.cart_id}
 
 
 async def items_of(session: AsyncSession, order_ids: Sequence[str]) -> dict[str, list[OrderLineItem]]:

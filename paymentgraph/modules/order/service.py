@@ -77,15 +77,15 @@ class OrderModuleService:
         async with write_transaction(self.sessionmaker) as session:
             await repository.lock_display_ids(session)
             display_id = await repository.next_display_id(session)
+            existing_orders = await repository.live_orders_for_carts(session, cart_ids)
             for order, items in built:
-                if order.cart_id:
-                    existing = await repository.live_order_for_cart(session, order.cart_id)
-                    if existing is not None:
-                        raise Conflict(
-                            f"Cart {order.cart_id} already has order {existing.id}",
-                            cart_id=order.cart_id,
-                            order_id=existing.id,
-                        )
+                existing = existing_orders.get(order.cart_id) if order.cart_id else None
+                if existing is not None:
+                    raise Conflict(
+                        f"Cart {order.cart_id} already has order {existing.id}",
+                        cart_id=order.cart_id,
+                        order_id=existing.id,
+                    )
                 order.display_id = display_id
                 display_id += 1
                 await add(session, [order])

@@ -19,15 +19,22 @@ from paymentgraph.money import normalize_currency
 _CREATE_FIELDS = ("name", "currency_code", "metadata")
 
 
+def _changes(values: Mapping[str, Any]) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    if "name" in values:
+        changes["name"] = validation.text(values["name"], "name")
+    if "currency_code" in values:
+        changes["currency_code"] = normalize_currency(values["currency_code"])
+    if "metadata" in values:
+        changes["metadata_"] = validation.metadata(values["metadata"])
+    return changes
+
+
 def _new_region(data: object) -> Region:
     values = validation.mapping(data, "region")
     validation.only_keys(values, _CREATE_FIELDS, "region")
-    return Region(
-        id=new_id("reg"),
-        name=validation.text(values.get("name"), "name"),
-        currency_code=normalize_currency(values.get("currency_code")),
-        metadata_=validation.metadata(values.get("metadata")),
-    )
+    # Name and currency are required on create: absent ones are checked as None.
+    return Region(id=new_id("reg"), **_changes({"name": None, "currency_code": None, **values}))
 
 
 class RegionModuleService:
@@ -55,13 +62,7 @@ class RegionModuleService:
         """Update a region's name, currency or metadata."""
         values = validation.mapping(data, "region")
         validation.only_keys(values, _CREATE_FIELDS, "region")
-        changes: dict[str, Any] = {}
-        if "name" in values:
-            changes["name"] = validation.text(values["name"], "name")
-        if "currency_code" in values:
-            changes["currency_code"] = normalize_currency(values["currency_code"])
-        if "metadata" in values:
-            changes["metadata_"] = validation.metadata(values["metadata"])
+        changes = _changes(values)
         async with write_transaction(self.sessionmaker) as session:
             region = await repository.regions.require_one(session, id)
             await update(session, region, changes)

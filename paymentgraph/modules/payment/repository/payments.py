@@ -19,10 +19,6 @@ async def live_payment_for_session(session: AsyncSession, session_id: str) -> Pa
     return (await session.execute(stmt)).scalars().first()
 
 
-async def payments_for_sessions(session: AsyncSession, session_ids: Sequence[str]) -> list[Payment]:
-    return await children(session, Payment, "payment_session_id", session_ids)
-
-
 async def lock_session(session: AsyncSession, session_id: str) -> PaymentSession | None:
     stmt = for_update(session, live(PaymentSession).where(PaymentSession.id == session_id))
     return (await session.execute(stmt)).scalars().first()

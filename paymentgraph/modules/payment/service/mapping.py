@@ -3,82 +3,55 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from paymentgraph.db.base import Base
 from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.repository import collections as collection_repo
-from paymentgraph.modules.payment.repository import payment_rows
+from paymentgraph.modules.payment.repository import common, payment_rows
+
+# A row as a mapping keyed by column name: a Core RowMapping, a dict of the values just written, or
+# an ORM row seen through RowColumns, so each DTO's fields are listed once.
+Columns = Mapping[Any, Any]
+
+
+class RowColumns(Mapping[str, Any]):
+    """An ORM row read by column name (the ``metadata`` column is the ``metadata_`` attribute)."""
+
+    __slots__ = ("_row",)
+
+    def __init__(self, row: Base) -> None:
+        self._row = row
+
+    def __getitem__(self, name: str) -> Any:
+        return getattr(self._row, common.attribute(name))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._row.__table__.columns.keys())
+
+    def __len__(self) -> int:
+        return len(self._row.__table__.columns)
 
 
 def capture_dto(row: models.Capture) -> dto.Capture:
-    return dto.Capture(
-        id=row.id,
-        payment_id=row.payment_id,
-        amount=row.amount,
-        status=row.status,
-        created_by=row.created_by,
-        metadata=row.metadata_,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    return capture_from_columns(RowColumns(row))
 
 
 def refund_dto(row: models.Refund) -> dto.Refund:
-    return dto.Refund(
-        id=row.id,
-        payment_id=row.payment_id,
-        amount=row.amount,
-        status=row.status,
-        refund_reason_id=row.refund_reason_id,
-        note=row.note,
-        created_by=row.created_by,
-        metadata=row.metadata_,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    return refund_from_columns(RowColumns(row))
 
 
 def payment_dto(
     row: models.Payment, captures: Sequence[dto.Capture] = (), refunds: Sequence[dto.Refund] = ()
 ) -> dto.Payment:
-    return dto.Payment(
-        id=row.id,
-        payment_collection_id=row.payment_collection_id,
-        payment_session_id=row.payment_session_id,
-        amount=row.amount,
-        currency_code=row.currency_code,
-        provider_id=row.provider_id,
-        data=row.data,
-        metadata=row.metadata_,
-        captured_at=row.captured_at,
-        canceled_at=row.canceled_at,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        captured_amount=row.captured_amount,
-        refunded_amount=row.refunded_amount,
-        captures=tuple(captures),
-        refunds=tuple(refunds),
-    )
+    return payment_from_columns(RowColumns(row), captures, refunds)
 
 
 def session_dto(row: models.PaymentSession) -> dto.PaymentSession:
-    return dto.PaymentSession(
-        id=row.id,
-        payment_collection_id=row.payment_collection_id,
-        currency_code=row.currency_code,
-        amount=row.amount,
-        provider_id=row.provider_id,
-        data=row.data or {},
-        context=row.context,
-        status=row.status,
-        authorized_at=row.authorized_at,
-        metadata=row.metadata_,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    return session_from_columns(RowColumns(row))
 
 
 def collection_dto(
@@ -86,21 +59,7 @@ def collection_dto(
     sessions: Sequence[dto.PaymentSession] = (),
     payments: Sequence[dto.Payment] = (),
 ) -> dto.PaymentCollection:
-    return dto.PaymentCollection(
-        id=row.id,
-        currency_code=row.currency_code,
-        amount=row.amount,
-        status=row.status,
-        completed_at=row.completed_at,
-        metadata=row.metadata_,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        authorized_amount=row.authorized_amount,
-        captured_amount=row.captured_amount,
-        refunded_amount=row.refunded_amount,
-        payment_sessions=tuple(sessions),
-        payments=tuple(payments),
-    )
+    return collection_from_columns(RowColumns(row), sessions, payments)
 
 
 def refund_reason_dto(row: models.RefundReason) -> dto.RefundReason:
@@ -130,10 +89,6 @@ def account_holder_dto(row: models.AccountHolder) -> dto.AccountHolder:
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
-
-
-# A Core row as a mapping keyed by column name (RowMapping, or a dict of the values just written).
-Columns = Mapping[Any, Any]
 
 
 def capture_from_columns(row: Columns) -> dto.Capture:
@@ -204,8 +159,11 @@ def session_from_columns(row: Columns) -> dto.PaymentSession:
     )
 
 
-def collection_from_columns(row: Columns) -> dto.PaymentCollection:
-    """A collection without sessions or payments (one just created has none)."""
+def collection_from_columns(
+    row: Columns,
+    sessions: Sequence[dto.PaymentSession] = (),
+    payments: Sequence[dto.Payment] = (),
+) -> dto.PaymentCollection:
     return dto.PaymentCollection(
         id=row["id"],
         currency_code=row["currency_code"],
@@ -218,6 +176,8 @@ def collection_from_columns(row: Columns) -> dto.PaymentCollection:
         authorized_amount=row["authorized_amount"],
         captured_amount=row["captured_amount"],
         refunded_amount=row["refunded_amount"],
+        payment_sessions=tuple(sessions),
+        payments=tuple(payments),
     )
 
 

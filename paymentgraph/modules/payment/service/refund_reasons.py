@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, overload
 
 from paymentgraph.db.ids import new_id
+from paymentgraph.db.repository import soft_delete
 from paymentgraph.db.session import read_session, write_transaction
-from paymentgraph.db.types import utcnow
 from paymentgraph.errors import InvalidData, not_found
 from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.repository import common
@@ -97,9 +97,7 @@ class RefundReasonsMixin(ServiceBase):
             for id in id_list:
                 if id not in rows:
                     raise not_found("RefundReason", id)
-            now = utcnow()
-            for row in rows.values():
-                await common.update(session, row, {"deleted_at": now})
+            await soft_delete(session, rows.values())
 
     async def retrieve_refund_reason(self, id: str) -> dto.RefundReason:
         async with read_session(self.sessionmaker) as session:
