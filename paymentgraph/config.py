@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///paymentgraph.db"
@@ -25,7 +25,8 @@ class Settings(BaseSettings):
     # admits the benchmark's nested payment graph at 100 collections with room (about 260k) and refuses
     # runaway fan-out such as four unbounded nested lists under a page of 1000.
     max_query_cost: int = 1_000_000
-    max_take: int = 1000
+    # Lowers the per-list take limit; 1000 is also the engine's own cap (schema/selection.py), so no higher.
+    max_take: int = Field(default=1000, ge=1, le=1000)
     max_document_bytes: int = 64 * 1024
     # Seconds between runs of the served app's maintenance task (retry failed webhook events, settle
     # stale pending captures and refunds); 0 turns it off.
