@@ -4,6 +4,12 @@
 of the entity; a relation or link key means "a related live row matches" and becomes ``EXISTS`` (a link
 hop is ``EXISTS`` over the live link rows joined to the target). A plain value means ``$eq``, a list
 ``$in``; ``None`` under a relation or link means "has none". Everything is SQL, so counts are exact.
+
+``$like`` / ``$ilike`` patterns: ``%`` matches any text and ``_`` one character; a backslash makes the
+next ``%``, ``_`` or ``\\`` literal (``"50\\%%"`` matches text starting with ``50%``). Any other use of a
+backslash, a trailing one included, is INVALID_DATA. The pattern is compiled with an explicit
+``ESCAPE '\\'``, so the rule is the same on PostgreSQL (whose default escape is a backslash) and SQLite
+(which has no default escape character).
 """
 
 from __future__ import annotations
@@ -128,7 +134,10 @@ class _FilterCompiler:
         if op in ("$like", "$ilike"):
             if field.kind not in _TEXT_KINDS or not isinstance(arg, str):
                 raise InvalidData(f'"{where}": {op} needs a text field and a string pattern', field=where)
-            return column.like(arg) if op == "$like" else column.ilike(arg)
+            pattern = _like_pattern(arg, where)
+            if op == "$like":
+                return column.like(pattern, escape=LIKE_ESCAPE)
+            return column.ilike(pattern, escape=LIKE_ESCAPE)
         raise InvalidData(
             f'Unknown operator "{op}" in filter "{where}"; expected one of {", ".join(OPERATORS)}',
             field=where,
@@ -149,6 +158,26 @@ class _FilterCompiler:
         if not isinstance(value, list | tuple):
             raise InvalidData(f'Expected an array for {op} in filter "{where}", got {value!r}', field=where)
         return list(value)
+
+
+LIKE_ESCAPE = "\\"
+_ESCAPABLE = frozenset("%_\\")
+
+
+def _like_pattern(pattern: str, where: str) -> str:
+    """``pattern`` checked against the escaping rule (module docstring); returned unchanged."""
+    index = 0
+    while (index := pattern.find(LIKE_ESCAPE, index)) != -1:
+        escaped = pattern[index + 1 : index + 2]
+        if escaped not in _ESCAPABLE:  # the empty string at the end too
+            shown = f'"{escaped}"' if escaped else "the end of the pattern"
+            raise InvalidData(
+                f'"{where}": a backslash in a like pattern must be followed by %, _ or another backslash '
+                f"(found one before {shown} at position {index}); write \\\\ for a literal backslash",
+                field=where,
+            )
+        index += 2
+    return pattern
 
 
 def _coerce(field: Field, value: Any, where: str) -> Any:

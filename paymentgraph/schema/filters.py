@@ -46,6 +46,16 @@ OPERATOR_INPUTS: dict[str, tuple[str, ...]] = {
 }
 ENUM_OPERATORS = ("eq", "ne", "in", "nin")
 
+# The escaping rule lives in query/filters.py; GraphiQL shows it next to the operators.
+_LIKE_RULE = (
+    "% matches any text, _ one character; a backslash makes the next %, _ or backslash literal "
+    "(any other backslash is INVALID_DATA)."
+)
+_DESCRIPTIONS = {
+    "like": "A SQL LIKE pattern, case-sensitive: " + _LIKE_RULE,
+    "ilike": "A SQL LIKE pattern, ignoring case: " + _LIKE_RULE,
+}
+
 _FILTER_OF_KIND = {
     FieldKind.ID: "IDFilter",
     FieldKind.STRING: "StringFilter",
@@ -78,6 +88,7 @@ def operator_input(ns: Namespace, name: str, value_type: str, operators: tuple[s
                 graphql_name=op,
                 type_annotation=ns.annotation(f"{expr} | None"),
                 default=UNSET,
+                description=_DESCRIPTIONS.get(op),
             )
         )
     return ns.create(name, fields, is_input=True)
