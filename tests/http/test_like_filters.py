@@ -1,4 +1,4 @@
-"""``like`` / ``ilike`` filters over GraphQL: a backslash escapes ``%``, ``_`` and itself, on both databases."""
+"""``like`` / ``ilike`` over GraphQL: a backslash escapes ``%``, ``_`` and itself, on both databases."""
 
 from __future__ import annotations
 
@@ -39,6 +39,8 @@ async def test_escaped_patterns_match_literally(
 
 
 @pytest.mark.parametrize("operator", ["like", "ilike"])
-async def test_a_trailing_backslash_is_invalid_data_not_a_server_error(reasons: GraphQL, operator: str) -> None:
+async def test_a_trailing_backslash_is_invalid_data_not_a_server_error(
+    reasons: GraphQL, operator: str
+) -> None:
     error = await reasons.error(QUERY, {"filter": {"label": {operator: "back\\"}}})
     assert error["extensions"]["code"] == "INVALID_DATA"
