@@ -1,7 +1,9 @@
-"""``paymentgraph serve | migrate | seed --demo | schema | webhooks list|retry | payments recover``.
+"""The ``paymentgraph`` command: serve, migrate, seed --demo, schema, webhooks list|retry, payments recover.
 
-With no configuration everything uses ``paymentgraph.db`` (SQLite) in the current directory; set
-``PAYMENTGRAPH_DATABASE_URL`` (or pass ``--database-url``) for PostgreSQL.
+With no configuration everything uses paymentgraph.db (SQLite) in the current directory; set
+PAYMENTGRAPH_DATABASE_URL (or pass --database-url) for PostgreSQL. A problem the user can fix (bad
+configuration, a database that is missing, unreachable or not migrated) is one line on stderr and exit
+status 2 (configuration) or 1 (database), never a traceback.
 """
 
 from __future__ import annotations
@@ -11,55 +13,182 @@ import asyncio
 import copy
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from paymentgraph.config import Settings
+
+DESCRIPTION = (
+    "Medusa v2's payment module as a GraphQL API: serve it, migrate and seed its database, "
+    "and look after webhook events and pending payments."
+)
+DATABASE_HELP = "the database to use (default: $PAYMENTGRAPH_DATABASE_URL, else ./paymentgraph.db)"
+
+
+class CommandError(Exception):
+    """A problem the user can fix: printed as one line, exit status ``status``."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    if getattr(args, "database_url", None):
+    if getattr(args, "database_url", None) is not None:
         # Through the environment so uvicorn's worker processes see the same URL.
         os.environ["PAYMENTGRAPH_DATABASE_URL"] = args.database_url
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        setting = "_".join(str(part) for part in first["loc"])
+        from_flag = setting == "database_url" and getattr(args, "database_url", None) is not None
+        name = "--database-url" if from_flag else f"PAYMENTGRAPH_{setting.upper()}"
+        reason = str(first["msg"]).removeprefix("Value error, ")
+        raise CommandError(f"{name} {reason}", status=2) from None
+
+
+def _display_url(settings: Settings) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.database_url).render_as_string(hide_password=True)
+
+
+def _sqlite_file(settings: Settings) -> Path | None:
+    """The file a SQLite URL names (None for PostgreSQL and in-memory SQLite)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return None if url.database.startswith("file:") else Path(url.database)
+
+
+@contextmanager
+def _database_errors(settings: Settings) -> Iterator[None]:
+    """Turn a database that cannot be reached or used into one line naming it."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        yield
+    except (SQLAlchemyError, OSError) as exc:
+        cause = getattr(exc, "orig", None) or exc
+        detail = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+        raise CommandError(f"cannot use the database at {_display_url(settings)}: {detail}") from None
+
+
+async def _require_migrated(settings: Settings) -> None:
+    """Refuse, without creating anything, a database that does not exist or is not migrated."""
+    from paymentgraph.db import migrate as migrations
+    from paymentgraph.db.session import create_engine
+
+    path = _sqlite_file(settings)
+    if path is not None and not path.exists():
+        # Connecting would create an empty file; say what to do instead.
+        raise CommandError(f"no database at {path}: run `paymentgraph migrate` first, or pass --database-url")
+    engine = create_engine(settings.database_url)
+    try:
+        pending = await migrations.pending(engine)
+    finally:
+        await engine.dispose()
+    if pending:
+        raise CommandError(
+            f"the database at {_display_url(settings)} needs {len(pending)} migration(s) "
+            f"({', '.join(rev for rev, _ in pending)}): run `paymentgraph migrate`"
+        )
 
 
 async def _migrate(settings: Settings) -> None:
+    """Apply pending migrations, saying which."""
     from paymentgraph.connection import PaymentGraph
+    from paymentgraph.db import migrate as migrations
 
     async with PaymentGraph.connect(settings=settings) as pg:
+        for revision, description in await migrations.pending(pg.engine):
+            print(f"paymentgraph: applying migration {revision} ({description})", flush=True)
         await pg.migrate()
+
+
+def _prepare(settings: Settings, migrate: bool) -> None:
+    """Migrate the database, or check that it already is (``--no-migrate`` and read-mostly commands)."""
+    with _database_errors(settings):
+        asyncio.run(_migrate(settings) if migrate else _require_migrated(settings))
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    asyncio.run(_migrate(settings))
+    _prepare(settings, migrate=True)
     print(f"migrated {_display_url(settings)}")
     return 0
+
+
+def admin_access_hint(settings: Settings) -> str | None:
+    """What to do when nothing can use the admin scope (None when something can).
+
+    The one place that knows every kind of admin credential: extend it when a new kind lands.
+    """
+    if settings.admin_token_set:
+        return None
+    return (
+        "paymentgraph: no admin token is configured, so admin fields answer UNAUTHENTICATED; "
+        "set PAYMENTGRAPH_ADMIN_TOKENS to a comma-separated list of secret bearer tokens "
+        "(e.g. PAYMENTGRAPH_ADMIN_TOKENS=$(openssl rand -hex 32))"
+    )
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = _settings(args)
-    if not args.no_migrate:
-        asyncio.run(_migrate(settings))
-    print(
-        f"paymentgraph: GraphiQL at http://{args.host}:{args.port}/graphql ({_display_url(settings)})",
-        flush=True,
+    _prepare(settings, migrate=not args.no_migrate)
+    hint = admin_access_hint(settings)
+    if hint:
+        print(hint, file=sys.stderr, flush=True)
+    graphiql = f"GraphiQL at http://{args.host}:{args.port}/graphql ({_display_url(settings)})"
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": args.host,
+        "port": args.port,
+        "workers": args.workers,
+        "log_level": args.log_level,
+        "log_config": log_config(args.log_level),
+        "access_log": args.access_log,
+    }
+    if args.workers > 1:
+        # The workers are uvicorn's processes; the listening socket is bound before they start, so a
+        # request sent early waits for the first worker instead of being refused.
+        print(
+            f"paymentgraph: starting {args.workers} workers: {graphiql} once they log "
+            '"Application startup complete."',
+            flush=True,
+        )
+        uvicorn.run(APP, **options)
+        return 0
+    return (
+        0 if _serve_until_stopped(uvicorn.Config(APP, **options), f"paymentgraph: ready: {graphiql}") else 1
     )
-    uvicorn.run(
-        "paymentgraph.app:serving_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=args.log_level,
-        log_config=log_config(args.log_level),
-        access_log=args.access_log,
-    )
-    return 0
+
+
+APP = "paymentgraph.app:serving_app"
+
+
+def _serve_until_stopped(config: Any, ready: str) -> bool:
+    """uvicorn's server, printing ``ready`` once the app has started and the socket listens."""
+    import uvicorn
+
+    class ReadyServer(uvicorn.Server):
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started:  # False when the app's startup failed
+                print(ready, flush=True)
+
+    server = ReadyServer(config)
+    server.run()
+    return server.started
 
 
 def log_config(level: str) -> dict[str, Any]:
@@ -75,12 +204,15 @@ def cmd_seed(args: argparse.Namespace) -> int:
     from paymentgraph.seed import seed_demo
 
     if not args.demo:
-        print("nothing to seed: pass --demo for the demo data set", file=sys.stderr)
+        print("paymentgraph: nothing to seed: pass --demo for the demo data set", file=sys.stderr)
         return 2
     settings = _settings(args)
-    if not args.no_migrate:
-        asyncio.run(_migrate(settings))
-    summary = asyncio.run(seed_demo(settings))
+    _prepare(settings, migrate=not args.no_migrate)
+    with _database_errors(settings):
+        summary = asyncio.run(seed_demo(settings))
+    if summary is None:
+        print(f"the demo data is already in {_display_url(settings)}; nothing was added")
+        return 0
     for name, count in summary.items():
         print(f"{name}: {count}")
     return 0
@@ -91,11 +223,14 @@ def cmd_schema(args: argparse.Namespace) -> int:
     from paymentgraph.schema.build import sdl
 
     text = sdl(create_schema())
-    if args.output == "-":
+    if args.output in (None, "-"):
         sys.stdout.write(text)
-    else:
+        return 0
+    try:
         Path(args.output).write_text(text, encoding="utf-8")
-        print(f"wrote {args.output}")
+    except OSError as exc:
+        raise CommandError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    print(f"wrote {args.output}", file=sys.stderr)
     return 0
 
 
@@ -143,79 +278,122 @@ async def _payments_recover(settings: Settings, older_than_minutes: float) -> in
 
 def cmd_webhooks(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    if args.action == "list":
-        return asyncio.run(_webhooks_list(settings, args.status, args.take))
-    return asyncio.run(_webhooks_retry(settings))
+    _prepare(settings, migrate=False)
+    with _database_errors(settings):
+        if args.action == "list":
+            return asyncio.run(_webhooks_list(settings, args.status, args.take))
+        return asyncio.run(_webhooks_retry(settings))
 
 
 def cmd_payments(args: argparse.Namespace) -> int:
-    return asyncio.run(_payments_recover(_settings(args), args.older_than_minutes))
-
-
-def _display_url(settings: Settings) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(settings.database_url).render_as_string(hide_password=True)
+    settings = _settings(args)
+    _prepare(settings, migrate=False)
+    with _database_errors(settings):
+        return asyncio.run(_payments_recover(settings, args.older_than_minutes))
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="paymentgraph", description=__doc__.splitlines()[0])
-    commands = root.add_subparsers(dest="command", required=True)
+    root = argparse.ArgumentParser(prog="paymentgraph", description=DESCRIPTION)
+    commands = root.add_subparsers(dest="command", required=True, title="commands", metavar="COMMAND")
 
-    def with_database(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        sub.add_argument("--database-url", help="default: $PAYMENTGRAPH_DATABASE_URL or ./paymentgraph.db")
+    def command(group: Any, name: str, summary: str) -> argparse.ArgumentParser:
+        """A subcommand whose one-line summary is also its --help description."""
+        sub: argparse.ArgumentParser = group.add_parser(
+            name, help=summary, description=summary[0].upper() + summary[1:] + "."
+        )
         return sub
 
-    serve = with_database(commands.add_parser("serve", help="serve the GraphQL API with uvicorn"))
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument("--no-migrate", action="store_true", help="do not apply pending migrations first")
-    serve.add_argument("--log-level", default="info")
-    serve.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=True)
+    def with_database(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sub.add_argument("--database-url", metavar="URL", help=DATABASE_HELP)
+        return sub
+
+    serve = with_database(
+        command(commands, "serve", "apply pending migrations, then serve the GraphQL API with uvicorn")
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="the port to listen on (default 8000)")
+    serve.add_argument("--workers", type=int, default=1, metavar="N", help="worker processes (default 1)")
+    serve.add_argument(
+        "--no-migrate", action="store_true", help="do not migrate; refuse a database that needs it"
+    )
+    serve.add_argument(
+        "--log-level",
+        default="info",
+        choices=("critical", "error", "warning", "info", "debug", "trace"),
+        help="uvicorn's and paymentgraph's log level (default info)",
+    )
+    serve.add_argument(
+        "--access-log",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="log every request (default on)",
+    )
     serve.set_defaults(run=cmd_serve)
 
-    migrate = with_database(commands.add_parser("migrate", help="apply pending migrations"))
+    migrate = with_database(command(commands, "migrate", "apply pending database migrations"))
     migrate.set_defaults(run=cmd_migrate)
 
-    seed = with_database(commands.add_parser("seed", help="fill the database with demo data"))
-    seed.add_argument(
-        "--demo", action="store_true", help="regions, customers, carts and payments in every state"
+    seed = with_database(
+        command(commands, "seed", "fill the database with demo data (once: a second run adds nothing)")
     )
-    seed.add_argument("--no-migrate", action="store_true")
+    seed.add_argument(
+        "--demo",
+        action="store_true",
+        help="regions, customers, carts, orders and payment collections in every state",
+    )
+    seed.add_argument(
+        "--no-migrate", action="store_true", help="do not migrate; refuse a database that needs it"
+    )
     seed.set_defaults(run=cmd_seed)
 
-    webhooks = commands.add_parser("webhooks", help="stored provider webhook events")
-    webhook_actions = webhooks.add_subparsers(dest="action", required=True)
-    listing = with_database(webhook_actions.add_parser("list", help="stored events, oldest first"))
-    listing.add_argument("--status", choices=("received", "processing", "processed", "failed"))
-    listing.add_argument("--take", type=int, help="at most this many")
+    webhooks = command(commands, "webhooks", "list or retry stored provider webhook events")
+    webhook_actions = webhooks.add_subparsers(dest="action", required=True, title="actions", metavar="ACTION")
+    listing = with_database(command(webhook_actions, "list", "stored webhook events, oldest first"))
+    listing.add_argument(
+        "--status",
+        choices=("received", "processing", "processed", "failed"),
+        help="only events in this status",
+    )
+    listing.add_argument("--take", type=int, metavar="N", help="at most N events")
     with_database(
-        webhook_actions.add_parser("retry", help="apply again failed and stuck events (exit 1 if any remain)")
+        command(webhook_actions, "retry", "apply failed and stuck events again (exit 1 if any remain)")
     )
     webhooks.set_defaults(run=cmd_webhooks)
 
-    payments = commands.add_parser("payments", help="payment maintenance")
-    payment_actions = payments.add_subparsers(dest="action", required=True)
+    payments = command(commands, "payments", "payment maintenance")
+    payment_actions = payments.add_subparsers(dest="action", required=True, title="actions", metavar="ACTION")
     recover = with_database(
-        payment_actions.add_parser(
-            "recover", help="settle captures and refunds left pending by a crash (same idempotency key)"
+        command(
+            payment_actions,
+            "recover",
+            "settle captures and refunds left pending by a crash (asks the provider again with the same "
+            "idempotency key)",
         )
     )
     recover.add_argument(
-        "--older-than-minutes", type=float, default=5.0, help="only rows pending this long (default 5)"
+        "--older-than-minutes",
+        type=float,
+        default=5.0,
+        metavar="M",
+        help="only operations pending at least M minutes (default 5)",
     )
     payments.set_defaults(run=cmd_payments)
 
-    schema = commands.add_parser("schema", help="write the served schema as SDL")
-    schema.add_argument("--output", default="schema.graphql", help='a file, or "-" for stdout')
+    schema = command(commands, "schema", "print the served GraphQL schema (SDL)")
+    schema.add_argument(
+        "--output", metavar="FILE", help='write it to FILE instead of standard output ("-" is stdout)'
+    )
     schema.set_defaults(run=cmd_schema)
     return root
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return int(args.run(args))
+    try:
+        return int(args.run(args))
+    except CommandError as exc:
+        print(f"paymentgraph: {exc}", file=sys.stderr)
+        return exc.status
 
 
 if __name__ == "__main__":

@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     @classmethod
     def _async_driver(cls, url: str) -> str:
         """Accept plain ``postgresql://`` and ``sqlite://`` URLs and pick the async driver."""
+        if not url.strip():
+            raise ValueError(
+                "is empty: unset it to use ./paymentgraph.db, or set a sqlite:/// or postgresql:// URL"
+            )
+        if "://" not in url:
+            raise ValueError(f"{url!r} is not a database URL (sqlite:///file.db or postgresql://host/db)")
         if url.startswith(("postgresql://", "postgres://")):
             return "postgresql+asyncpg://" + url.split("://", 1)[1]
         if url.startswith("sqlite://"):

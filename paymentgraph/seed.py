@@ -2,18 +2,17 @@
 
 Everything goes through the module services and the link service, so the demo data obeys the same
 rules as real data (exact amounts, recomputed collection status, enforced link cardinality).
+
+Seeding is done once per database: the demo customers are written first and mark it, so a second run
+(or a run after one that stopped half-way) adds nothing rather than a second copy of everything.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections import Counter
-from collections.abc import Awaitable
-from typing import Any
 
 from paymentgraph.config import Settings
 from paymentgraph.connection import PaymentGraph
-from paymentgraph.errors import Conflict
 from paymentgraph.money import quantum
 
 SYSTEM_PROVIDER = "pp_system_default"
@@ -43,6 +42,9 @@ async def _paid_up_to(pg: PaymentGraph, collection_id: str, state: str) -> None:
         return
     if state == "canceled":
         await pg.payment.cancel_payment(payment.id)
+        # Canceling the payment alone leaves the collection awaiting a new one; the collection itself is
+        # canceled as an admin would, with the status given explicitly (it wins over the derived one).
+        await pg.payment.update_payment_collections(collection_id, {"status": "canceled"})
         return
     if state == "partially_captured":
         half = (payment.amount / 2).quantize(quantum(payment.currency_code))
@@ -56,20 +58,36 @@ async def _paid_up_to(pg: PaymentGraph, collection_id: str, state: str) -> None:
 STATES = ("not_paid", "awaiting", "authorized", "partially_captured", "completed", "refunded", "canceled")
 
 
-async def seed_demo(settings: Settings | None = None) -> dict[str, int]:
-    """Fill the database named by ``settings`` with the demo data set; returns counts by kind."""
+async def demo_present(pg: PaymentGraph) -> bool:
+    """Whether the demo data set (begun or complete) is already in the database."""
+    found = await pg.query.graph(
+        entity="customer",
+        fields=["id"],
+        filters={"email": {"$in": [email for email, _, _ in CUSTOMERS]}},
+        pagination={"take": 1},
+    )
+    return bool(found["data"])
+
+
+async def seed_demo(settings: Settings | None = None) -> dict[str, int] | None:
+    """Fill the database named by ``settings`` with the demo data set; returns counts by kind.
+
+    None when the demo data is already there (nothing is written).
+    """
     counts: Counter[str] = Counter()
     async with PaymentGraph.connect(settings=settings or Settings()) as pg:
+        if await demo_present(pg):
+            return None
         await pg.sync_providers()
-        regions = [await pg.region.create_regions({"name": n, "currency_code": c}) for n, c in REGIONS]
-        counts["regions"] = len(regions)
-        for region in regions:
-            await _ignore_conflict(pg.link.create_link("region_payment_provider", region.id, SYSTEM_PROVIDER))
         customers = [
             await pg.customer.create_customers({"email": e, "first_name": f, "last_name": last})
             for e, f, last in CUSTOMERS
         ]
         counts["customers"] = len(customers)
+        regions = [await pg.region.create_regions({"name": n, "currency_code": c}) for n, c in REGIONS]
+        counts["regions"] = len(regions)
+        for region in regions:
+            await pg.link.create_link("region_payment_provider", region.id, SYSTEM_PROVIDER)
         for index, state in enumerate(STATES * len(regions)):
             region = regions[index % len(regions)]
             customer = customers[index % len(customers)]
@@ -115,9 +133,3 @@ async def seed_demo(settings: Settings | None = None) -> dict[str, int]:
         )
         counts["refund_reasons"] = 2
     return dict(counts)
-
-
-async def _ignore_conflict(call: Awaitable[Any]) -> None:
-    """Linking twice (seeding a database again) is not an error for the demo."""
-    with contextlib.suppress(Conflict):
-        await call

@@ -15,6 +15,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from paymentgraph.db.session import create_engine
@@ -32,6 +34,19 @@ def alembic_config(connection: Any = None) -> Config:
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     async with engine.begin() as conn:
         await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
+
+
+async def pending(engine: AsyncEngine) -> list[tuple[str, str]]:
+    """The revisions ``upgrade`` would apply, oldest first, as (revision id, description)."""
+
+    def read(sync: Any) -> list[tuple[str, str]]:
+        current = MigrationContext.configure(sync).get_current_heads()
+        scripts = ScriptDirectory.from_config(alembic_config())
+        newer = scripts.iterate_revisions("heads", current or "base")
+        return [(s.revision, (s.doc or "").strip()) for s in reversed(list(newer))]
+
+    async with engine.connect() as conn:
+        return await conn.run_sync(read)
 
 
 async def regenerate() -> None:
