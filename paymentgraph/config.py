@@ -22,8 +22,9 @@ class Settings(BaseSettings):
     max_query_depth: int = 12
     max_aliases: int = 30
     # Cost = fields weighted by list sizes (a nested list without take counts as 20 items). One million
-    # admits the benchmark's nested payment graph at 100 collections with room (about 260k) and refuses
-    # runaway fan-out such as four unbounded nested lists under a page of 1000.
+    # admits the benchmark's nested payment graph at 100 collections with room (258,900; the 50,000 once
+    # documented refused it from 20 collections on) and refuses runaway fan-out such as the same read at 1000
+    # (2,589,000) or four unbounded nested lists under a page of 1000.
     max_query_cost: int = 1_000_000
     # Lowers the per-list take limit; 1000 is also the engine's own cap (schema/selection.py), so no higher.
     max_take: int = Field(default=1000, ge=1, le=1000)
