@@ -26,6 +26,8 @@ DESCRIPTION = (
     "Medusa v2's payment module as a GraphQL API: serve it, migrate and seed its database, "
     "and look after webhook events and pending payments."
 )
+# The uvicorn factory ``serve`` runs (by import string, so worker processes can import it).
+APP = "paymentgraph.app:serving_app"
 DATABASE_HELP = "the database to use (default: $PAYMENTGRAPH_DATABASE_URL, else ./paymentgraph.db)"
 
 
@@ -129,7 +131,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def admin_access_hint(settings: Settings) -> str | None:
     """What to do when nothing can use the admin scope (None when something can).
 
-    The one place that knows every kind of admin credential: extend it when a new kind lands.
+    The one place that knows every kind of admin credential: bootstrap tokens from the environment
+    today; when stored API keys land, a live key counts too and the hint names the command creating one.
     """
     if settings.admin_token_set:
         return None
@@ -171,9 +174,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return (
         0 if _serve_until_stopped(uvicorn.Config(APP, **options), f"paymentgraph: ready: {graphiql}") else 1
     )
-
-
-APP = "paymentgraph.app:serving_app"
 
 
 def _serve_until_stopped(config: Any, ready: str) -> bool:
