@@ -134,7 +134,8 @@ class _FilterCompiler:
         if op in ("$like", "$ilike"):
             if field.kind not in _TEXT_KINDS or not isinstance(arg, str):
                 raise InvalidData(f'"{where}": {op} needs a text field and a string pattern', field=where)
-            pattern = _like_pattern(arg, where)
+            # A field stored lower-case (currency codes) matches patterns as it matches values.
+            pattern = _like_pattern(arg.lower() if field.lowercase else arg, where)
             if op == "$like":
                 return column.like(pattern, escape=LIKE_ESCAPE)
             return column.ilike(pattern, escape=LIKE_ESCAPE)

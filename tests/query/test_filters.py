@@ -33,6 +33,7 @@ async def collection_ids(world: Any, filters: dict[str, Any]) -> list[str]:
         ({"created_at": {"$gte": "2026-01-01T12:20:00+00:00"}}, ["pc_2", "pc_3", "pc_4"]),
         ({"created_at": {"$lt": "2026-01-01T12:20:00"}}, ["pc_1"]),  # naive means UTC
         ({"currency_code": {"$like": "e%"}}, ["pc_1", "pc_3"]),
+        ({"currency_code": {"$like": "E%"}}, ["pc_1", "pc_3"]),  # stored lower-case, matched so too
         ({"id": {"$like": "PC_%"}}, []),  # like is case-sensitive on SQLite too, as on PostgreSQL
         ({"currency_code": "EUR"}, ["pc_1", "pc_3"]),  # currency codes are stored and matched lower-case
         ({"currency_code": {"$in": ["Eur", "GBP"]}}, ["pc_1", "pc_3"]),
