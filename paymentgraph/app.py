@@ -12,6 +12,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -66,7 +67,11 @@ def create_app(settings: Settings | None = None, *, gc_tuning: bool = False) -> 
             if gc_tuning:
                 tune_gc()
             logger.info("paymentgraph is serving on %s", pg.engine.url.render_as_string(hide_password=True))
-            async with periodic_maintenance(pg, settings.webhook_retry_seconds) as task:
+            async with periodic_maintenance(
+                pg,
+                settings.webhook_retry_seconds,
+                pending_older_than=timedelta(seconds=settings.recover_pending_after_seconds),
+            ) as task:
                 app.state.maintenance = task
                 yield
 

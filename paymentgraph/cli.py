@@ -292,6 +292,17 @@ def cmd_payments(args: argparse.Namespace) -> int:
         return asyncio.run(_payments_recover(settings, args.older_than_minutes))
 
 
+def _minutes(text: str) -> float:
+    """A non-negative number of minutes (0 is allowed: every pending operation)."""
+    try:
+        minutes = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes") from None
+    if not minutes >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError("must be 0 or a positive number of minutes")
+    return minutes
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="paymentgraph", description=DESCRIPTION)
     commands = root.add_subparsers(dest="command", required=True, title="commands", metavar="COMMAND")
@@ -372,10 +383,10 @@ def parser() -> argparse.ArgumentParser:
     )
     recover.add_argument(
         "--older-than-minutes",
-        type=float,
+        type=_minutes,
         default=5.0,
         metavar="M",
-        help="only operations pending at least M minutes (default 5)",
+        help="only operations pending at least M minutes (default 5; 0 settles every pending one)",
     )
     payments.set_defaults(run=cmd_payments)
 

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     # Seconds between runs of the served app's maintenance task (retry failed webhook events, settle
     # stale pending captures and refunds); 0 turns it off.
     webhook_retry_seconds: float = 60.0
+    # Age in seconds after which that task settles a pending capture or refund (asks the provider again
+    # with the same key); younger ones may still be in flight. 0: every pending one on each pass.
+    recover_pending_after_seconds: float = 300.0
 
     @field_validator("database_url")
     @classmethod
@@ -49,7 +52,7 @@ class Settings(BaseSettings):
             return "sqlite+aiosqlite://" + url.split("://", 1)[1]
         return url
 
-    @field_validator("webhook_retry_seconds")
+    @field_validator("webhook_retry_seconds", "recover_pending_after_seconds")
     @classmethod
     def _not_negative(cls, seconds: float) -> float:
         if seconds < 0:

@@ -9,7 +9,8 @@ Hierarchy::
       Conflict            CONFLICT
       AuthorizationFailed PAYMENT_AUTHORIZATION_FAILED
       RequiresMore        PAYMENT_REQUIRES_MORE
-      ProviderError       PROVIDER_ERROR
+      ProviderError       PROVIDER_ERROR        the provider definitely refused (nothing happened there)
+      ProviderUnavailable PROVIDER_UNAVAILABLE  the outcome is unknown (answer lost, provider down)
       IdempotencyKeyReused / IdempotencyKeyInUse
 
 Services raise these; ``schema/errors.py`` is the only place that turns them into GraphQL errors.
@@ -36,6 +37,7 @@ class ErrorCode(StrEnum):
     QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+    PROVIDER_UNAVAILABLE = "PROVIDER_UNAVAILABLE"
 
 
 class DomainError(Exception):
@@ -79,9 +81,24 @@ class RequiresMore(DomainError):
 
 
 class ProviderError(DomainError):
-    """A payment provider refused or failed a call. Providers raise it; they never return errors."""
+    """A payment provider definitely refused a call: nothing happened there, so what was written
+    before the call may be undone. Providers raise it; they never return errors."""
 
     code = ErrorCode.PROVIDER_ERROR
+
+
+class ProviderUnavailable(DomainError):
+    """The outcome of a provider call is unknown (timeout, lost connection, 5xx, 429, anything the
+    provider cannot vouch for): it may have acted. What was written before the call is kept and settled
+    later by asking again with the same idempotency key; the caller may retry (``retryable``).
+
+    Deliberately not a :class:`ProviderError`: code that undoes on a refusal must never catch it.
+    """
+
+    code = ErrorCode.PROVIDER_UNAVAILABLE
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message, retryable=True, **details)
 
 
 class IdempotencyKeyReused(DomainError):

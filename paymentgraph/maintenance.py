@@ -57,23 +57,29 @@ async def run_once(pg: PaymentGraph, *, pending_older_than: timedelta = RECOVER_
     return MaintenancePass(events, operations, errors)
 
 
-async def run_periodically(pg: PaymentGraph, seconds: float) -> None:
+async def run_periodically(
+    pg: PaymentGraph, seconds: float, *, pending_older_than: timedelta = RECOVER_AFTER
+) -> None:
     """Run a pass every ``seconds`` (the first after ``seconds``) until cancelled."""
     while True:
         await asyncio.sleep(seconds)
         try:
-            await run_once(pg)
+            await run_once(pg, pending_older_than=pending_older_than)
         except Exception:  # run_once logs its own; this keeps the loop alive whatever happens
             logger.exception("payment maintenance pass failed")
 
 
 @contextlib.asynccontextmanager
-async def periodic_maintenance(pg: PaymentGraph, seconds: float) -> AsyncIterator[asyncio.Task[None] | None]:
+async def periodic_maintenance(
+    pg: PaymentGraph, seconds: float, *, pending_older_than: timedelta = RECOVER_AFTER
+) -> AsyncIterator[asyncio.Task[None] | None]:
     """Run :func:`run_periodically` in a task for the block (none when ``seconds`` is 0)."""
     if seconds <= 0:
         yield None
         return
-    task = asyncio.create_task(run_periodically(pg, seconds), name="paymentgraph-maintenance")
+    task = asyncio.create_task(
+        run_periodically(pg, seconds, pending_older_than=pending_older_than), name="paymentgraph-maintenance"
+    )
     try:
         yield task
     finally:

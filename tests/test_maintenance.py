@@ -17,6 +17,7 @@ from paymentgraph.app import create_app
 from paymentgraph.cli import main
 from paymentgraph.config import Settings
 from paymentgraph.maintenance import periodic_maintenance
+from paymentgraph.modules.payment import models
 
 
 async def until(check: Callable[[], Awaitable[bool]], *, within: float = 20.0) -> None:
@@ -151,3 +152,46 @@ def test_cli_retry_exits_1_when_an_event_still_fails(
     assert main(["webhooks", "retry"]) == 1
     out = capsys.readouterr().out
     assert "failed  NOT_FOUND" in out and "1 still need attention" in out
+
+
+def test_cli_recover_accepts_zero_minutes_and_refuses_a_negative_age(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PAYMENTGRAPH_DATABASE_URL", database_url)
+    leftovers = _leftovers(database_url)
+    with pytest.raises(SystemExit) as refused:
+        main(["payments", "recover", "--older-than-minutes", "-1"])
+    assert refused.value.code == 2
+    assert "must be 0 or a positive number of minutes" in capsys.readouterr().err
+    assert main(["payments", "recover", "--older-than-minutes", "0"]) == 0
+    out = capsys.readouterr().out
+    assert f"capture {leftovers.capture_id}  payment={leftovers.payment_id}  40.00  recorded" in out
+
+
+async def test_the_served_task_settles_pending_operations_of_any_age_with_a_zero_threshold(
+    database_url: str,
+) -> None:
+    async with PaymentGraph.connect(database_url) as pg:
+        await pg.sync_providers()
+        payment = await pg.payment.create_payment_collections({"currency_code": "usd", "amount": "5"})
+        session = await pg.payment.create_payment_session(payment.id, {"provider_id": "pp_system_default"})
+        authorized = await pg.payment.authorize_payment_session(session.id)
+        async with pg.sessionmaker() as db, db.begin():  # a capture whose answer was lost just now
+            db.add(
+                models.Capture(
+                    id="capt_fresh", payment_id=authorized.id, amount=Decimal("5"), status="pending"
+                )
+            )
+
+        settings = Settings(
+            database_url=database_url, webhook_retry_seconds=0.05, recover_pending_after_seconds=0
+        )
+        app = create_app(settings)
+        async with app.router.lifespan_context(app):
+
+            async def recorded() -> bool:
+                [capture] = await pg.payment.list_captures({"id": "capt_fresh"})
+                return capture.status == "succeeded"
+
+            await until(recorded)
+        assert (await pg.payment.retrieve_payment(authorized.id)).captured_amount == Decimal("5.00")

@@ -7,6 +7,7 @@ import strawberry
 from strawberry.types.unset import UNSET
 
 from paymentgraph.resolvers.base import MutationDef, entity, given, load, mutation
+from paymentgraph.schema.idempotency import workflow_key
 
 MUTATIONS: list[MutationDef] = []
 
@@ -16,7 +17,8 @@ async def capture_payment(
     info: strawberry.Info, payment_id: strawberry.ID, amount: Decimal | None = UNSET
 ) -> Any:
     """Capture an amount of an authorized payment; without an amount, what remains."""
-    data = {"payment_id": payment_id, **given(amount=amount)}
+    # The request's Idempotency-Key (if any) names the capture: a retry resumes it, never captures anew.
+    data = {"payment_id": payment_id, "idempotency_key": workflow_key(info), **given(amount=amount)}
     await info.context.pg.payment.capture_payment({k: v for k, v in data.items() if v is not None})
     return await load(info, "payment", payment_id)
 
@@ -32,6 +34,7 @@ async def refund_payment(
     """Refund an amount of a payment; without an amount, everything captured and not yet refunded."""
     data = {
         "payment_id": payment_id,
+        "idempotency_key": workflow_key(info),
         **given(amount=amount, refund_reason_id=refund_reason_id, note=note),
     }
     await info.context.pg.payment.refund_payment({k: v for k, v in data.items() if v is not None})

@@ -11,7 +11,9 @@ hash, or the store) and fingerprinted by the normalised document, the variables 
 - while the first still runs: 409 ``IDEMPOTENCY_KEY_IN_USE``;
 - a key over 255 characters: 400 ``INVALID_DATA``;
 - a request refused before execution (bad JSON, parse or validation errors, auth, limits) is not stored,
-  and an interrupted one releases its claim, so the retry may use the key again.
+  and an interrupted one releases its claim, so the retry may use the key again;
+- a response whose outcome is not known yet (an error with ``extensions.retryable``: PROVIDER_UNAVAILABLE)
+  is not stored either: the retry with the same key runs again and resumes the pending capture or refund.
 
 Queries, GETs and requests without the header pass straight through. Resolvers that run workflows
 pass :func:`workflow_key` to them, so a retried mutation resumes the workflow's recovery points.
@@ -94,6 +96,18 @@ def _executed(body: dict[str, Any]) -> bool:
     return any(isinstance(e, dict) and e.get("path") for e in body.get("errors") or ())
 
 
+def _retryable(body: dict[str, Any]) -> bool:
+    """Whether an error says the outcome is not known yet (PROVIDER_UNAVAILABLE: ``retryable``).
+
+    Such a response is never the key's final answer: the retry with the same key runs again and
+    resumes the pending work (settled with the same provider key), instead of replaying the failure.
+    """
+    return any(
+        isinstance(e, dict) and isinstance(e.get("extensions"), dict) and e["extensions"].get("retryable")
+        for e in body.get("errors") or ()
+    )
+
+
 def _error(exc: DomainError, status: int) -> Response:
     error = {"message": exc.message, "extensions": {"code": exc.code.value, **exc.details}}
     return Response(orjson.dumps({"errors": [error]}), status_code=status, media_type="application/json")
@@ -173,7 +187,7 @@ def idempotent(endpoint: Endpoint) -> Endpoint:
             await asyncio.shield(store.release(scope, key, fingerprint))
             raise
         body = orjson.loads(bytes(response.body)) if response.body else None
-        if isinstance(body, dict) and _executed(body):
+        if isinstance(body, dict) and _executed(body) and not _retryable(body):
             await store.complete(scope, key, fingerprint, response.status_code, body)
         else:
             await store.release(scope, key, fingerprint)

@@ -132,7 +132,8 @@ class RecoveredOperation:
     """What ``recover_pending_operations`` did with one stale pending capture or refund.
 
     ``outcome``: ``recorded`` (the provider confirmed it), ``removed`` (the provider refused it) or
-    ``failed`` (not settled this time, ``error`` says why; it stays pending for the next run).
+    ``failed`` (not settled this time: still unknown, PROVIDER_UNAVAILABLE, or the provider cannot be
+    asked; ``error`` says why; it stays pending for the next run).
     """
 
     kind: str  # capture | refund

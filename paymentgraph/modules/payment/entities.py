@@ -17,6 +17,9 @@ COLLECTION_STATUSES = (
     "completed",
 )
 SESSION_STATUSES = ("pending", "requires_more", "authorized", "captured", "error", "canceled")
+# A capture or refund is pending while its provider is asked or its answer is unknown (it still counts
+# against what may be captured or refunded), then succeeded; a refused one is removed.
+OPERATION_STATUSES = ("pending", "succeeded")
 
 _TIMESTAMPS = (Field("created_at", K.DATETIME), Field("updated_at", K.DATETIME))
 
@@ -108,7 +111,13 @@ CAPTURE = EntityDef(
         Field("id", K.ID),
         Field("payment_id", K.ID),
         Field("amount", K.DECIMAL),
-        Field("status", K.STRING, description="pending while the provider is asked, then succeeded"),
+        Field(
+            "status",
+            K.ENUM,
+            enum_values=OPERATION_STATUSES,
+            enum_name="OperationStatus",
+            description="PENDING while the provider is asked or its answer is unknown, then SUCCEEDED",
+        ),
         Field("created_by", K.STRING, nullable=True),
         Field("metadata", K.JSON, nullable=True, filterable=False, sortable=False),
         *_TIMESTAMPS,
@@ -144,7 +153,13 @@ REFUND = EntityDef(
         Field("payment_id", K.ID),
         Field("refund_reason_id", K.ID, nullable=True),
         Field("amount", K.DECIMAL),
-        Field("status", K.STRING, description="pending while the provider is asked, then succeeded"),
+        Field(
+            "status",
+            K.ENUM,
+            enum_values=OPERATION_STATUSES,
+            enum_name="OperationStatus",
+            description="PENDING while the provider is asked or its answer is unknown, then SUCCEEDED",
+        ),
         Field("note", K.STRING, nullable=True),
         Field("created_by", K.STRING, nullable=True),
         Field("metadata", K.JSON, nullable=True, filterable=False, sortable=False),

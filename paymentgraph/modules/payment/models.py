@@ -13,6 +13,26 @@ from paymentgraph.db.base import Base, SoftDeleteMixin, TimestampMixin
 from paymentgraph.db.types import JSONType, Money, UTCDateTime
 
 _LIVE = text("deleted_at IS NULL")
+_KEYED = text("idempotency_key IS NOT NULL")
+_PENDING = text("status = 'pending'")
+
+
+def _operation_indexes(table: str) -> tuple[Index, Index]:
+    """A capture's or refund's request key is unique per payment (a retry finds its operation), and the
+    recovery job finds pending rows by age without scanning settled ones."""
+    return (
+        Index(
+            f"UQ_{table}_payment_id_idempotency_key",
+            "payment_id",
+            "idempotency_key",
+            unique=True,
+            postgresql_where=_KEYED,
+            sqlite_where=_KEYED,
+        ),
+        Index(
+            f"IDX_{table}_pending_created_at", "created_at", postgresql_where=_PENDING, sqlite_where=_PENDING
+        ),
+    )
 
 
 class PaymentCollection(Base, TimestampMixin, SoftDeleteMixin):
@@ -81,16 +101,20 @@ class Payment(Base, TimestampMixin, SoftDeleteMixin):
 
 class Capture(Base, TimestampMixin, SoftDeleteMixin):
     __tablename__ = "capture"
+    __table_args__ = _operation_indexes("capture")
 
     id: Mapped[str] = mapped_column(String, primary_key=True)
     payment_id: Mapped[str] = mapped_column(
         ForeignKey("payment.id", ondelete="CASCADE"), nullable=False, index=True
     )
     amount: Mapped[Decimal] = mapped_column(Money(), nullable=False)
-    # pending while the provider is being asked (counts toward the capturable limit), then succeeded.
+    # pending while the provider is being asked or its answer is unknown (counts toward the capturable
+    # limit), then succeeded.
     status: Mapped[str] = mapped_column(
         String, nullable=False, default="succeeded", server_default="succeeded"
     )
+    # The caller's key for this capture (HTTP: scope, Idempotency-Key and field): a retry resumes it.
+    idempotency_key: Mapped[str | None] = mapped_column(String, nullable=True)
     created_by: Mapped[str | None] = mapped_column(String, nullable=True)
     metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSONType, nullable=True)
 
@@ -107,6 +131,7 @@ class RefundReason(Base, TimestampMixin, SoftDeleteMixin):
 
 class Refund(Base, TimestampMixin, SoftDeleteMixin):
     __tablename__ = "refund"
+    __table_args__ = _operation_indexes("refund")
 
     id: Mapped[str] = mapped_column(String, primary_key=True)
     payment_id: Mapped[str] = mapped_column(
@@ -117,10 +142,13 @@ class Refund(Base, TimestampMixin, SoftDeleteMixin):
         ForeignKey("refund_reason.id", ondelete="SET NULL"), nullable=True, index=True
     )
     note: Mapped[str | None] = mapped_column(String, nullable=True)
-    # pending while the provider is being asked (counts toward the refundable limit), then succeeded.
+    # pending while the provider is being asked or its answer is unknown (counts toward the refundable
+    # limit), then succeeded.
     status: Mapped[str] = mapped_column(
         String, nullable=False, default="succeeded", server_default="succeeded"
     )
+    # The caller's key for this refund (HTTP: scope, Idempotency-Key and field): a retry resumes it.
+    idempotency_key: Mapped[str | None] = mapped_column(String, nullable=True)
     created_by: Mapped[str | None] = mapped_column(String, nullable=True)
     metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSONType, nullable=True)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from paymentgraph.errors import ProviderError
 from paymentgraph.modules.payment import SystemPaymentProvider
 from paymentgraph.modules.payment.providers.base import (
     CapturePaymentInput,
@@ -33,7 +34,7 @@ class FailingProvider(SystemPaymentProvider):
     def _maybe_fail(self, op: str, data: dict[str, Any], key: str | None) -> None:
         self.calls.append((op, key))
         if op in (data.get("fail") or []):
-            raise RuntimeError(f"{op} refused by the test provider")
+            raise ProviderError(f"{op} refused by the test provider")
 
     async def initiate_payment(self, input: InitiatePaymentInput) -> Any:
         self._maybe_fail("initiate", input.data, input.context.idempotency_key)

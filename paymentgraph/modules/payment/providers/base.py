@@ -2,8 +2,18 @@
 
 Every input carries ``data`` (the provider's own blob stored on the session or payment) and a
 ``context`` with the idempotency key the module derived from its own ids; a provider forwards that key
-to its remote API so a retried step never charges twice. Providers raise
-:class:`paymentgraph.errors.ProviderError` on failure; they never return error values.
+to its remote API so a retried step never charges twice (asking again with the same key must replay
+the first outcome, never act twice: the module relies on it to settle operations whose answer was lost).
+
+Providers raise, never return, errors, and say which kind:
+
+- :class:`paymentgraph.errors.ProviderError`: a definite refusal. The provider answered and did not act
+  (declined, invalid request, an amount it refuses); the module undoes what it wrote before the call.
+- :class:`paymentgraph.errors.ProviderUnavailable`: the outcome is unknown (timeout, connection lost,
+  5xx, 429). The module keeps what it wrote (a capture or refund stays pending) and settles it later with
+  the same idempotency key.
+
+Any other exception counts as an unknown outcome: the provider did not vouch that nothing happened.
 """
 
 from __future__ import annotations

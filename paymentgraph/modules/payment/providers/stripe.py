@@ -4,6 +4,9 @@ One ``stripe.StripeClient`` per provider (built when the app or PaymentGraph sta
 httpx, Stripe's own retries with backoff on connection errors, 409 and 5xx, and an idempotency key on
 every write taken from the module's ids (session id for create, capture id, refund id, payment id for
 cancel), so a retried step never charges twice. Only parameters that are set are sent.
+
+Errors are classified in ``stripe_errors.py``: a definite refusal raises ProviderError, an unknown outcome
+(connection lost, timeout, 5xx, 429, an idempotency conflict) ProviderUnavailable.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from paymentgraph.modules.payment.providers.stripe_customers import (
     request_options,
     suffixed,
 )
-from paymentgraph.modules.payment.providers.stripe_errors import error_field, stripe_code
+from paymentgraph.modules.payment.providers.stripe_errors import error_field, is_refusal, stripe_code
 from paymentgraph.modules.payment.providers.stripe_events import (
     intent_data,
     session_status,
@@ -75,11 +78,12 @@ class StripeProvider(StripeCustomersMixin, AbstractPaymentProvider):
         capture: bool = False,
         config_id: str = "stripe",
         max_network_retries: int = 2,
+        timeout: float = 80.0,
     ) -> None:
         super().__init__(config_id)
         self.webhook_secret = webhook_secret
         self.capture_method = "automatic" if capture else "manual"
-        self._http = stripe.HTTPXClient()
+        self._http = stripe.HTTPXClient(timeout=timeout)  # seconds per request (stripe-python's default)
         self.client = stripe.StripeClient(
             api_key,
             base_addresses={"api": api_base} if api_base else {},
@@ -209,7 +213,9 @@ class StripeProvider(StripeCustomersMixin, AbstractPaymentProvider):
         A partial capture never counts: Stripe captures an intent once, and a retry of the same
         capture is answered by Stripe's idempotency replay, not by this error.
         """
-        if partial is not None or stripe_code(error) not in (None, "payment_intent_unexpected_state"):
+        if partial is not None or not is_refusal(error):
+            return None  # an unknown outcome is settled by asking again with the same key
+        if stripe_code(error) not in (None, "payment_intent_unexpected_state"):
             return None
         intent = error_field(error, "payment_intent")
         if not isinstance(intent, dict) or intent.get("status") is None:
@@ -232,7 +238,7 @@ class StripeProvider(StripeCustomersMixin, AbstractPaymentProvider):
             )
         except stripe.StripeError as exc:
             # Refunded outside this module already (Medusa PR #14746): the money is back, so succeed.
-            if stripe_code(exc) != "charge_already_refunded":
+            if not is_refusal(exc) or stripe_code(exc) != "charge_already_refunded":
                 raise self._fail(exc, "refund the PaymentIntent", payment_intent=intent_id) from None
         return PaymentOutput(dict(input.data))
 

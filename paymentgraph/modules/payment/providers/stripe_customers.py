@@ -10,7 +10,7 @@ from typing import Any
 
 import stripe
 
-from paymentgraph.errors import ProviderError
+from paymentgraph.errors import ProviderError, ProviderUnavailable
 from paymentgraph.modules.payment.providers.base import (
     AccountHolderInput,
     AccountHolderOutput,
@@ -51,7 +51,9 @@ class StripeCustomersMixin:
     client: stripe.StripeClient
     id: str
 
-    def _fail(self, error: stripe.StripeError, action: str, **ids: Any) -> ProviderError:
+    def _fail(
+        self, error: stripe.StripeError, action: str, **ids: Any
+    ) -> ProviderError | ProviderUnavailable:
         return provider_error(error, action, provider_id=self.id, **ids)
 
     async def create_account_holder(self, input: AccountHolderInput) -> AccountHolderOutput:

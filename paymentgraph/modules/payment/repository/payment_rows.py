@@ -32,9 +32,9 @@ REFUND = cast(Table, Refund.__table__)
 
 _PAYMENT = select(PAYMENT).where(PAYMENT.c.id == bindparam("id"), PAYMENT.c.deleted_at.is_(None))
 _PAYMENT_LOCKED = _PAYMENT.with_for_update(key_share=True)
-_CAPTURE_AMOUNTS = select(CAPTURE.c.amount).where(
-    CAPTURE.c.payment_id == bindparam("payment_id"), CAPTURE.c.deleted_at.is_(None)
-)
+_CAPTURES_FOR_LIMIT = select(
+    CAPTURE.c.id, CAPTURE.c.amount, CAPTURE.c.status, CAPTURE.c.idempotency_key
+).where(CAPTURE.c.payment_id == bindparam("payment_id"), CAPTURE.c.deleted_at.is_(None))
 _INSERT_PAYMENT = insert(PAYMENT)
 _INSERT_CAPTURE = insert(CAPTURE)
 # Without .values(): the SET clause is the columns of the parameters given ("pk" is the key).
@@ -91,9 +91,9 @@ async def lock_payment(conn: AsyncConnection, payment_id: str) -> RowMapping | N
     return (await conn.execute(stmt, {"id": payment_id})).mappings().first()
 
 
-async def capture_amounts(conn: AsyncConnection, payment_id: str) -> list[Any]:
-    """Amounts of the payment's live captures, pending ones included."""
-    return list((await conn.execute(_CAPTURE_AMOUNTS, {"payment_id": payment_id})).scalars())
+async def captures_for_limit(conn: AsyncConnection, payment_id: str) -> list[RowMapping]:
+    """The payment's live captures, pending ones included: id, amount, status, idempotency_key."""
+    return list((await conn.execute(_CAPTURES_FOR_LIMIT, {"payment_id": payment_id})).mappings())
 
 
 async def insert_payment(conn: AsyncConnection, row: Mapping[str, Any]) -> None:

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from paymentgraph.db.session import write_transaction
-from paymentgraph.errors import DomainError, InvalidData, NotAllowed, ProviderError
+from paymentgraph.errors import DomainError, InvalidData, NotAllowed, ProviderError, ProviderUnavailable
 from paymentgraph.modules.payment import models
 from paymentgraph.modules.payment.providers.base import AbstractPaymentProvider, ProviderContext
 from paymentgraph.modules.payment.providers.registry import ProviderRegistry
@@ -101,12 +101,26 @@ class ServiceBase:
                 await common.hard_delete(session, model, [id])
 
     async def _call(self, provider_id: str, action: str, call: Awaitable[T], **ids: Any) -> T:
-        """Await a provider call; anything but a DomainError becomes a ProviderError naming the ids."""
+        """Await a provider call; its errors come out naming the provider and ``ids``.
+
+        A DomainError is the provider's own verdict (a refusal, or ProviderUnavailable); any other
+        exception is an outcome the provider did not vouch for, so ProviderUnavailable (see
+        providers/base.py). A cancellation or crash (BaseException) passes through untouched.
+        """
         try:
             return await call
+        except (ProviderError, ProviderUnavailable) as exc:
+            exc.details.setdefault("provider_id", provider_id)
+            for key, value in ids.items():
+                if value is not None:
+                    exc.details.setdefault(key, value)
+            raise
         except DomainError:
             raise
         except Exception as exc:
-            raise ProviderError(
-                f"Payment provider {provider_id} failed to {action}: {exc}", provider_id=provider_id, **ids
+            raise ProviderUnavailable(
+                f"Payment provider {provider_id} did not say whether it could {action} ({exc}); "
+                "nothing is lost: retry the same request",
+                provider_id=provider_id,
+                **ids,
             ) from exc

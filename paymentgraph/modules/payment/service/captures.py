@@ -1,10 +1,12 @@
-"""Capturing a payment: reserve under the payment's row lock, ask the provider, record or compensate.
+"""Capturing a payment: reserve under the payment's row lock, ask the provider, record or keep pending.
 
 The pending capture row is written and committed under the lock, so it counts toward the capturable
 amount for every concurrent request; only then is the provider called (idempotency key: the capture
-id). Success marks the capture succeeded and moves the payment's running sum; failure removes the
-pending row and raises ProviderError. A cancellation or crash during the call leaves the row pending
-(the outcome at the provider is unknown) for ``recover_pending_operations`` to settle with the same key.
+id). Success marks the capture succeeded and moves the payment's running sum; a definite refusal
+(ProviderError) removes the pending row. An unknown outcome (ProviderUnavailable: the answer was lost),
+a cancellation or a crash leaves it pending, to be settled with the same key (``pending.py``): when the
+same request is retried (its ``idempotency_key``), before the next capture of the payment, or by
+``recover_pending_operations``.
 
 When the provider says it will capture no more of the payment (``PaymentOutput.capture_closed``, e.g.
 Stripe after a partial capture without multicapture), ``captured_at`` is set although less than the
@@ -14,24 +16,33 @@ amount was captured; the payment is then closed for capture and a later capture 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from paymentgraph.db.ids import new_id
 from paymentgraph.db.session import read_session, write_transaction
 from paymentgraph.db.types import utcnow
-from paymentgraph.errors import InvalidData, NotAllowed, not_found
+from paymentgraph.errors import DomainError, InvalidData, NotAllowed, ProviderUnavailable, not_found
 from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.providers.base import CapturePaymentInput, PaymentOutput
 from paymentgraph.modules.payment.repository import common, payment_rows
-from paymentgraph.modules.payment.service.base import ServiceBase, provider_context, require_dict
+from paymentgraph.modules.payment.service.base import provider_context, require_dict
 from paymentgraph.modules.payment.service.mapping import (
     Columns,
     capture_dto,
     payment_children,
     payment_from_columns,
+)
+from paymentgraph.modules.payment.service.pending import (
+    PendingOperation,
+    SettlementMixin,
+    naming,
+    request_key,
+    same_request,
 )
 from paymentgraph.modules.payment.service.recompute import recompute_collection
 from paymentgraph.money import parse_amount
@@ -39,22 +50,58 @@ from paymentgraph.money import parse_amount
 ZERO = Decimal(0)
 
 
-class CapturesMixin(ServiceBase):
+@dataclass(frozen=True)
+class _Reserved:
+    """A pending capture committed under the payment's lock: the provider is asked next."""
+
+    op: PendingOperation
+
+
+# What one pass under the payment's lock decided: done (the payment), settle these pending captures first
+# (a list), resume the caller's own pending capture (a PendingOperation), or ask the provider (_Reserved).
+_Step = dto.Payment | list[PendingOperation] | PendingOperation | _Reserved
+
+
+class CapturesMixin(SettlementMixin):
     async def capture_payment(self, data: Mapping[str, Any]) -> dto.Payment:
         """Capture ``amount`` of a payment (omitted: what remains); returns the payment with captures.
 
         A fully captured payment asked again without an amount is returned unchanged (idempotent, so
         a webhook and a manual capture cannot capture twice). ``is_captured: True`` records a capture
         the provider already made (a webhook, an auto-capture) without asking the provider again.
+        ``idempotency_key`` names the caller's intent: a retry with it resumes the capture it created
+        (settled with the same provider key) instead of capturing again.
+
+        Pending captures of the payment are settled first. When the provider's answer is lost the
+        capture stays pending and ProviderUnavailable (PROVIDER_UNAVAILABLE, ``captureId``) is raised;
+        a definite refusal removes it and raises the provider's error.
         """
         data = require_dict(data, "data")
         payment_id = data.get("payment_id")
         if not isinstance(payment_id, str) or not payment_id:
             raise InvalidData("payment_id is required", field="payment_id")
-        metadata = require_dict(data.get("metadata"), "metadata") or None
-        already_captured = data.get("is_captured") is True
-        capture_id = new_id("capt")
+        require_dict(data.get("metadata"), "metadata")
+        tried: set[str] = set()
+        while True:
+            try:
+                step = await self._reserve_capture(payment_id, data, tried)
+            except IntegrityError:
+                if request_key(data) is None:
+                    raise
+                continue  # a concurrent request with the same key wrote its capture first: resume it
+            if isinstance(step, dto.Payment):
+                return step
+            if isinstance(step, PendingOperation):
+                return await self._settle_operation(step)
+            if isinstance(step, list):
+                tried.update(op.id for op in step)
+                await self._settle_before_new(step)
+                continue
+            return await self._capture_reserved(step.op)
 
+    async def _reserve_capture(self, payment_id: str, data: dict[str, Any], tried: set[str]) -> _Step:
+        """Under the payment's lock: validate, and write the pending capture unless something comes first."""
+        key = request_key(data)
         async with write_transaction(self.sessionmaker) as session:
             conn = await session.connection()
             payment = await payment_rows.lock_payment(conn, payment_id)
@@ -63,11 +110,35 @@ class CapturesMixin(ServiceBase):
             if payment["canceled_at"] is not None:
                 raise InvalidData(f"The payment: {payment_id} has been canceled.", payment_id=payment_id)
             # Read under the payment's lock, so concurrent captures see each other's reservations.
-            reserved = sum(await payment_rows.capture_amounts(conn, payment_id), ZERO)  # pending included
+            captures = await payment_rows.captures_for_limit(conn, payment_id)
             total, captured_amount = payment["amount"], payment["captured_amount"]
             currency = payment["currency_code"]
-            remaining = total - reserved
             requested = data.get("amount")
+            amount = None if requested is None else parse_amount(requested, currency, positive=True)
+
+            def pending(row: Columns) -> PendingOperation:
+                return PendingOperation(
+                    "capture",
+                    row["id"],
+                    row["amount"],
+                    payment_id,
+                    payment["provider_id"],
+                    dict(payment["data"] or {}),
+                    currency,
+                )
+
+            mine = next((c for c in captures if key is not None and c["idempotency_key"] == key), None)
+            if mine is not None:  # the same request again: resume it, never capture anew
+                same_request("capture", key or "", mine["amount"], amount)
+                if mine["status"] == "pending":
+                    return pending(mine)
+                return await self._payment_with_children(conn, payment)
+            unsettled = [c for c in captures if c["status"] == "pending" and c["id"] not in tried]
+            if unsettled and data.get("is_captured") is not True:
+                return [pending(c) for c in unsettled]  # settled outside the transaction, then again
+
+            reserved = sum((c["amount"] for c in captures), ZERO)  # pending included
+            remaining = total - reserved
             if payment["captured_at"] is not None and captured_amount < total:
                 raise NotAllowed(
                     f"Payment {payment_id} cannot be captured again: after the partial capture of "
@@ -76,21 +147,20 @@ class CapturesMixin(ServiceBase):
                     "payment session to collect the rest.",
                     payment_id=payment_id,
                 )
-            if requested is None:
+            if amount is None:
                 if remaining <= 0:
                     return await self._payment_with_children(conn, payment)
                 amount = remaining
-            else:
-                amount = parse_amount(requested, currency, positive=True)
-                if amount > remaining:
-                    raise InvalidData(
-                        "You cannot capture more than the authorized amount substracted by what is already "
-                        f"captured (payment {payment_id}: {remaining} of {total} "
-                        f"{currency.upper()} left).",
-                        payment_id=payment_id,
-                        field="amount",
-                    )
+            elif amount > remaining:
+                raise InvalidData(
+                    "You cannot capture more than the authorized amount substracted by what is already "
+                    f"captured (payment {payment_id}: {remaining} of {total} "
+                    f"{currency.upper()} left).",
+                    payment_id=payment_id,
+                    field="amount",
+                )
             now = utcnow()
+            capture_id = new_id("capt")
             await payment_rows.insert_capture(
                 conn,
                 {
@@ -98,25 +168,34 @@ class CapturesMixin(ServiceBase):
                     "payment_id": payment_id,
                     "amount": amount,
                     "status": "pending",
+                    "idempotency_key": key,
                     "created_by": data.get("captured_by"),
-                    "metadata": metadata,
+                    "metadata": require_dict(data.get("metadata"), "metadata") or None,
                     "created_at": now,
                     "updated_at": now,
                     "deleted_at": None,
                 },
             )
-            if already_captured:
+            if data.get("is_captured") is True:
                 return await self._apply_capture(session, payment_id, capture_id, PaymentOutput())
-            provider_id, payment_data = payment["provider_id"], payment["data"] or {}
+            return _Reserved(pending({"id": capture_id, "amount": amount}))
 
+    async def _capture_reserved(self, op: PendingOperation) -> dto.Payment:
+        """Ask the provider for a just reserved capture; only a definite refusal removes it."""
         try:
             output = await self._capture_at_provider(
-                provider_id, payment_data, currency, payment_id, capture_id, amount
+                op.provider_id, op.payment_data, op.currency, op.payment_id, op.id, op.amount
             )
-        except Exception:
-            await self._drop_pending(models.Capture, capture_id)
+        except ProviderUnavailable as exc:
+            naming(exc, op)
+            raise  # the capture stays pending: a retry, the next capture or the recovery job settles it
+        except Exception as exc:
+            # A refusal (or a provider that is not loaded): nothing was captured.
+            await self._drop_pending(models.Capture, op.id)
+            if isinstance(exc, DomainError):
+                naming(exc, op)
             raise
-        return await self._record_capture(payment_id, capture_id, output)
+        return await self._record_capture(op.payment_id, op.id, output)
 
     async def _capture_at_provider(
         self,
@@ -140,7 +219,6 @@ class CapturesMixin(ServiceBase):
                 )
             ),
             payment_id=payment_id,
-            capture_id=capture_id,
         )
 
     async def _record_capture(self, payment_id: str, capture_id: str, output: PaymentOutput) -> dto.Payment:

@@ -1,26 +1,37 @@
-"""Refunding a payment: reserve under the payment's row lock, ask the provider, record or compensate.
+"""Refunding a payment: reserve under the payment's row lock, ask the provider, record or keep pending.
 
-Refundable = succeeded captures minus every refund row (pending ones included), so concurrent
-refunds can never return more than was captured. The provider gets the refund id as idempotency key.
-A cancellation or crash during the provider call leaves the refund pending (the outcome is unknown) for
-``recover_pending_operations`` to settle with the same key.
+Refundable = succeeded captures minus every refund row (pending ones included), so concurrent refunds,
+and refunds whose outcome is unknown, can never return more than was captured. The provider gets the
+refund id as idempotency key. A definite refusal removes the pending refund; an unknown outcome
+(ProviderUnavailable), a cancellation or a crash leaves it pending, to be settled with the same key
+(``pending.py``): when the same request is retried, before the next refund, or by the recovery job.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from paymentgraph.db.ids import new_id
 from paymentgraph.db.session import read_session, write_transaction
-from paymentgraph.errors import InvalidData, not_found
+from paymentgraph.errors import DomainError, InvalidData, ProviderUnavailable, not_found
 from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.providers.base import PaymentOutput, RefundPaymentInput
-from paymentgraph.modules.payment.repository import common
+from paymentgraph.modules.payment.repository import common, payment_rows
 from paymentgraph.modules.payment.repository import payments as payment_repo
-from paymentgraph.modules.payment.service.base import ServiceBase, provider_context, require_dict
+from paymentgraph.modules.payment.service.base import provider_context, require_dict
 from paymentgraph.modules.payment.service.mapping import load_payments, refund_dto
+from paymentgraph.modules.payment.service.pending import (
+    PendingOperation,
+    SettlementMixin,
+    naming,
+    request_key,
+    same_request,
+)
 from paymentgraph.modules.payment.service.recompute import recompute_collection
 from paymentgraph.money import format_amount, parse_amount
 
@@ -28,46 +39,112 @@ ZERO = Decimal(0)
 _OVER_REFUND = "You cannot refund more than what is captured on the payment."
 
 
-class RefundsMixin(ServiceBase):
+@dataclass(frozen=True)
+class _Reserved:
+    """A pending refund committed under the payment's lock: the provider is asked next."""
+
+    op: PendingOperation
+
+
+# What one pass under the payment's lock decided (as in captures.py): settle these first, resume the
+# caller's own pending refund, return the payment, or ask the provider.
+_Step = dto.Payment | list[PendingOperation] | PendingOperation | _Reserved
+
+
+class RefundsMixin(SettlementMixin):
     async def refund_payment(self, data: Mapping[str, Any]) -> dto.Payment:
-        """Refund ``amount`` of a payment (omitted: all captured, not yet refunded); returns the payment."""
+        """Refund ``amount`` of a payment (omitted: all captured, not yet refunded); returns the payment.
+
+        ``idempotency_key`` names the caller's intent: a retry with it resumes the refund it created
+        (settled with the same provider key) instead of refunding again. Pending captures and refunds
+        of the payment are settled first. When the provider's answer is lost the refund stays pending
+        and ProviderUnavailable (PROVIDER_UNAVAILABLE, ``refundId``) is raised; a definite refusal
+        removes it and raises the provider's error.
+        """
         data = require_dict(data, "data")
         payment_id = data.get("payment_id")
         if not isinstance(payment_id, str) or not payment_id:
             raise InvalidData("payment_id is required", field="payment_id")
-        reason_id = data.get("refund_reason_id")
         note = data.get("note")
         if note is not None and not isinstance(note, str):
             raise InvalidData("note must be a string", field="note")
-        metadata = require_dict(data.get("metadata"), "metadata") or None
-        refund_id = new_id("ref")
+        require_dict(data.get("metadata"), "metadata")
+        tried: set[str] = set()
+        while True:
+            try:
+                step = await self._reserve_refund(payment_id, data, tried)
+            except IntegrityError:
+                if request_key(data) is None:
+                    raise
+                continue  # a concurrent request with the same key wrote its refund first: resume it
+            if isinstance(step, dto.Payment):
+                return step
+            if isinstance(step, PendingOperation):
+                return await self._settle_operation(step)
+            if isinstance(step, list):
+                tried.update(op.id for op in step)
+                await self._settle_before_new(step)
+                continue
+            return await self._refund_reserved(step.op)
 
+    async def _reserve_refund(self, payment_id: str, data: dict[str, Any], tried: set[str]) -> _Step:
+        """Under the payment's lock: validate, and write the pending refund unless something comes first."""
+        key = request_key(data)
+        reason_id = data.get("refund_reason_id")
         async with write_transaction(self.sessionmaker) as session:
             payment = await common.get(session, models.Payment, payment_id, lock=True)
             if payment is None:
                 raise not_found("Payment", payment_id)
+            currency = payment.currency_code
+            requested = data.get("amount")
+            amount = None if requested is None else parse_amount(requested, currency, positive=True)
+
+            def pending(kind: str, id: str, amount: Decimal) -> PendingOperation:
+                return PendingOperation(
+                    kind, id, amount, payment_id, payment.provider_id, dict(payment.data or {}), currency
+                )
+
+            refunds = await payment_repo.refunds_of(session, [payment_id])
+            mine = next((r for r in refunds if key is not None and r.idempotency_key == key), None)
+            if mine is not None:  # the same request again: resume it, never refund anew
+                same_request("refund", key or "", mine.amount, amount)
+                if mine.status == "pending":
+                    return pending("refund", mine.id, mine.amount)
+                return (await load_payments(session, [payment]))[0]
+            # A pending capture may have moved money that is refundable; a pending refund may be done.
+            conn = await session.connection()
+            unsettled = [
+                pending("capture", c["id"], c["amount"])
+                for c in await payment_rows.captures_for_limit(conn, payment_id)
+                if c["status"] == "pending" and c["id"] not in tried
+            ]
+            unsettled += [
+                pending("refund", r.id, r.amount)
+                for r in refunds
+                if r.status == "pending" and r.id not in tried
+            ]
+            if unsettled:
+                return unsettled  # settled outside the transaction, then again
+
             if reason_id is not None and await common.get(session, models.RefundReason, reason_id) is None:
                 raise not_found("RefundReason", reason_id)
-            refunds = await payment_repo.refunds_of(session, [payment_id])
-            refundable = payment.captured_amount - sum((r.amount for r in refunds), ZERO)
-            requested = data.get("amount")
-            if requested is None:
+            refundable = payment.captured_amount - sum((r.amount for r in refunds), ZERO)  # pending too
+            if amount is None:
                 amount = refundable
                 if amount <= 0:
                     raise InvalidData(
                         f"{_OVER_REFUND} Payment {payment_id} has nothing captured left to refund.",
                         payment_id=payment_id,
                     )
-            else:
-                amount = parse_amount(requested, payment.currency_code, positive=True)
-                if amount > refundable:
-                    raise InvalidData(
-                        f"{_OVER_REFUND} Payment {payment_id} has "
-                        f"{format_amount(max(refundable, ZERO), payment.currency_code)} "
-                        f"{payment.currency_code.upper()} refundable.",
-                        payment_id=payment_id,
-                        field="amount",
-                    )
+            elif amount > refundable:
+                raise InvalidData(
+                    f"{_OVER_REFUND} Payment {payment_id} has "
+                    f"{format_amount(max(refundable, ZERO), currency)} "
+                    f"{currency.upper()} refundable.",
+                    payment_id=payment_id,
+                    field="amount",
+                )
+            refund_id = new_id("ref")
             await common.insert(
                 session,
                 models.Refund,
@@ -76,26 +153,31 @@ class RefundsMixin(ServiceBase):
                     "payment_id": payment_id,
                     "amount": amount,
                     "status": "pending",
+                    "idempotency_key": key,
                     "refund_reason_id": reason_id,
-                    "note": note,
+                    "note": data.get("note"),
                     "created_by": data.get("created_by"),
-                    "metadata": metadata,
+                    "metadata": require_dict(data.get("metadata"), "metadata") or None,
                 },
             )
-            provider_id, payment_data, currency = (
-                payment.provider_id,
-                payment.data or {},
-                payment.currency_code,
-            )
+            return _Reserved(pending("refund", refund_id, amount))
 
+    async def _refund_reserved(self, op: PendingOperation) -> dto.Payment:
+        """Ask the provider for a just reserved refund; only a definite refusal removes it."""
         try:
             output = await self._refund_at_provider(
-                provider_id, payment_data, currency, payment_id, refund_id, amount
+                op.provider_id, op.payment_data, op.currency, op.payment_id, op.id, op.amount
             )
-        except Exception:
-            await self._drop_pending(models.Refund, refund_id)
+        except ProviderUnavailable as exc:
+            naming(exc, op)
+            raise  # the refund stays pending: a retry, the next refund or the recovery job settles it
+        except Exception as exc:
+            # A refusal (or a provider that is not loaded): nothing was refunded.
+            await self._drop_pending(models.Refund, op.id)
+            if isinstance(exc, DomainError):
+                naming(exc, op)
             raise
-        return await self._record_refund(payment_id, refund_id, output)
+        return await self._record_refund(op.payment_id, op.id, output)
 
     async def _refund_at_provider(
         self,
@@ -119,7 +201,6 @@ class RefundsMixin(ServiceBase):
                 )
             ),
             payment_id=payment_id,
-            refund_id=refund_id,
         )
 
     async def _record_refund(self, payment_id: str, refund_id: str, output: PaymentOutput) -> dto.Payment:
