@@ -81,25 +81,27 @@ class CapturesMixin(SettlementMixin):
         if not isinstance(payment_id, str) or not payment_id:
             raise InvalidData("payment_id is required", field="payment_id")
         require_dict(data.get("metadata"), "metadata")
-        tried: set[str] = set()
+        settle_first, raced = True, False
         while True:
             try:
-                step = await self._reserve_capture(payment_id, data, tried)
+                step = await self._reserve_capture(payment_id, data, settle_first=settle_first)
             except IntegrityError:
-                if request_key(data) is None:
+                if request_key(data) is None or raced:
                     raise
-                continue  # a concurrent request with the same key wrote its capture first: resume it
+                raced = True  # a concurrent request with the same key wrote its capture first: resume it
+                continue
             if isinstance(step, dto.Payment):
                 return step
             if isinstance(step, PendingOperation):
                 return await self._settle_operation(step)
             if isinstance(step, list):
-                tried.update(op.id for op in step)
+                # One round: what is still unknown afterwards keeps counting against the limit.
                 await self._settle_before_new(step)
+                settle_first = False
                 continue
             return await self._capture_reserved(step.op)
 
-    async def _reserve_capture(self, payment_id: str, data: dict[str, Any], tried: set[str]) -> _Step:
+    async def _reserve_capture(self, payment_id: str, data: dict[str, Any], *, settle_first: bool) -> _Step:
         """Under the payment's lock: validate, and write the pending capture unless something comes first."""
         key = request_key(data)
         async with write_transaction(self.sessionmaker) as session:
@@ -129,11 +131,11 @@ class CapturesMixin(SettlementMixin):
 
             mine = next((c for c in captures if key is not None and c["idempotency_key"] == key), None)
             if mine is not None:  # the same request again: resume it, never capture anew
-                same_request("capture", key or "", mine["amount"], amount)
+                same_request("capture", mine["amount"], amount)
                 if mine["status"] == "pending":
                     return pending(mine)
                 return await self._payment_with_children(conn, payment)
-            unsettled = [c for c in captures if c["status"] == "pending" and c["id"] not in tried]
+            unsettled = [c for c in captures if c["status"] == "pending"] if settle_first else []
             if unsettled and data.get("is_captured") is not True:
                 return [pending(c) for c in unsettled]  # settled outside the transaction, then again
 

@@ -55,13 +55,13 @@ def request_key(data: dict[str, Any]) -> str | None:
     return key if isinstance(key, str) and key else None
 
 
-def same_request(kind: str, key: str, row_amount: Decimal, requested: Decimal | None) -> None:
+def same_request(kind: str, row_amount: Decimal, requested: Decimal | None) -> None:
     """A retry must ask for what the first request asked (an omitted amount means "the same")."""
     if requested is not None and requested != row_amount:
         raise IdempotencyKeyReused(
             f"This idempotency key already belongs to a {kind} of {row_amount}; use a new key for a new "
             f"{kind}",
-            idempotency_key=key,
+            field="amount",
         )
 
 

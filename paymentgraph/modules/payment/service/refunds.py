@@ -69,25 +69,27 @@ class RefundsMixin(SettlementMixin):
         if note is not None and not isinstance(note, str):
             raise InvalidData("note must be a string", field="note")
         require_dict(data.get("metadata"), "metadata")
-        tried: set[str] = set()
+        settle_first, raced = True, False
         while True:
             try:
-                step = await self._reserve_refund(payment_id, data, tried)
+                step = await self._reserve_refund(payment_id, data, settle_first=settle_first)
             except IntegrityError:
-                if request_key(data) is None:
+                if request_key(data) is None or raced:
                     raise
-                continue  # a concurrent request with the same key wrote its refund first: resume it
+                raced = True  # a concurrent request with the same key wrote its refund first: resume it
+                continue
             if isinstance(step, dto.Payment):
                 return step
             if isinstance(step, PendingOperation):
                 return await self._settle_operation(step)
             if isinstance(step, list):
-                tried.update(op.id for op in step)
+                # One round: what is still unknown afterwards keeps counting against the limit.
                 await self._settle_before_new(step)
+                settle_first = False
                 continue
             return await self._refund_reserved(step.op)
 
-    async def _reserve_refund(self, payment_id: str, data: dict[str, Any], tried: set[str]) -> _Step:
+    async def _reserve_refund(self, payment_id: str, data: dict[str, Any], *, settle_first: bool) -> _Step:
         """Under the payment's lock: validate, and write the pending refund unless something comes first."""
         key = request_key(data)
         reason_id = data.get("refund_reason_id")
@@ -107,24 +109,20 @@ class RefundsMixin(SettlementMixin):
             refunds = await payment_repo.refunds_of(session, [payment_id])
             mine = next((r for r in refunds if key is not None and r.idempotency_key == key), None)
             if mine is not None:  # the same request again: resume it, never refund anew
-                same_request("refund", key or "", mine.amount, amount)
+                same_request("refund", mine.amount, amount)
                 if mine.status == "pending":
                     return pending("refund", mine.id, mine.amount)
                 return (await load_payments(session, [payment]))[0]
-            # A pending capture may have moved money that is refundable; a pending refund may be done.
-            conn = await session.connection()
-            unsettled = [
-                pending("capture", c["id"], c["amount"])
-                for c in await payment_rows.captures_for_limit(conn, payment_id)
-                if c["status"] == "pending" and c["id"] not in tried
-            ]
-            unsettled += [
-                pending("refund", r.id, r.amount)
-                for r in refunds
-                if r.status == "pending" and r.id not in tried
-            ]
-            if unsettled:
-                return unsettled  # settled outside the transaction, then again
+            if settle_first:
+                # A pending capture may have moved refundable money; a pending refund may be done.
+                conn = await session.connection()
+                captures = await payment_rows.captures_for_limit(conn, payment_id)
+                unsettled = [
+                    pending("capture", c["id"], c["amount"]) for c in captures if c["status"] == "pending"
+                ]
+                unsettled += [pending("refund", r.id, r.amount) for r in refunds if r.status == "pending"]
+                if unsettled:
+                    return unsettled  # settled outside the transaction, then again
 
             if reason_id is not None and await common.get(session, models.RefundReason, reason_id) is None:
                 raise not_found("RefundReason", reason_id)
