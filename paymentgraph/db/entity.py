@@ -7,11 +7,12 @@ query graph and the GraphQL schema are generated from these declarations alone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, Table
+from sqlalchemy import Column, ColumnElement, FromClause, Table
 
 
 class FieldKind(StrEnum):
@@ -40,6 +41,16 @@ class Field:
     description: str | None = None
     # Stored lower-case (currency codes): filter values are lower-cased too, so "USD" finds "usd".
     lowercase: bool = False
+    # A computed field has no column: ``compute(edges, table)`` is its SQL value for the row of ``table``
+    # (a correlated subquery or an expression), read, filtered and sorted in the same statements as the
+    # columns. ``edges`` is the query graph's edge index (what the field may reach through links).
+    # Computed fields are selected by name; ``*`` means the stored columns.
+    compute: Callable[[Any, FromClause], ColumnElement[Any]] | None = field(
+        default=None, compare=False, hash=False
+    )
+    # A computed DECIMAL is presented quantized to the currency held in this column of the same row
+    # (sums carry no scale of their own: "40.00", not "40" or "40.0000").
+    currency_field: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,8 @@ class Relation:
     local_key: str
     remote_key: str
     nullable: bool = True
+    # Read the target even when it is soft-deleted: a refund keeps the reason it was given.
+    include_deleted: bool = False
 
 
 @dataclass(frozen=True)

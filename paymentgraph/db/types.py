@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Numeric, String, literal
+from sqlalchemy import JSON, DateTime, Integer, Numeric, String, literal, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
@@ -118,6 +118,82 @@ def comparable_value(column: ColumnElement[Any], value: Any) -> ColumnElement[An
     return literal(value, column.type)
 
 
+# Sums and differences of amounts (computed fields) on SQLite are integers of 10^-4 units: 4 is the finest
+# minor unit of any currency (CLF, UYW), so every stored amount is a whole number of them. SQLite's SUM
+# of integers is exact and raises on overflow; an overflowing product turns into a float, which
+# :class:`SignedAmount` refuses, so a result is exact or an error, never rounded (|x| < 9.2 * 10^14).
+_SUM_DIGITS = 4
+
+
+class _exact_amount_expr(FunctionElement[Any]):
+    inherit_cache = True
+    name = "exact_amount"
+
+
+@compiles(_exact_amount_expr)
+def _compile_exact_amount_default(element: _exact_amount_expr, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(next(iter(element.clauses)), **kw))
+
+
+@compiles(_exact_amount_expr, "sqlite")
+def _compile_exact_amount_sqlite(element: _exact_amount_expr, compiler: Any, **kw: Any) -> str:
+    inner = compiler.process(next(iter(element.clauses)), **kw)
+    integer = f"CAST(substr({inner}, 1, {_INTEGER_DIGITS}) AS INTEGER)"
+    zeros = "0" * _SUM_DIGITS
+    fraction = (
+        f"CAST(substr(substr({inner}, {_INTEGER_DIGITS + 2}) || '{zeros}', 1, {_SUM_DIGITS}) AS INTEGER)"
+    )
+    return f"({integer} * {10**_SUM_DIGITS} + {fraction})"
+
+
+def exact_amount(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """A :class:`Money` column as a value SQL may add and subtract exactly (type :class:`SignedAmount`).
+
+    PostgreSQL: the NUMERIC itself. SQLite: the stored text as an integer of 10^-4 units.
+    """
+    return type_coerce(_exact_amount_expr(column), SignedAmount())
+
+
+class SignedAmount(TypeDecorator[Decimal]):
+    """The type of sums and differences of amounts (may be negative): see :func:`exact_amount`.
+
+    Compared as it is (no key needed): NUMERIC on PostgreSQL, integers of 10^-4 units on SQLite.
+    """
+
+    impl = Numeric
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(Integer())
+        return dialect.type_descriptor(Numeric(asdecimal=True))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        amount = value if isinstance(value, Decimal) else Decimal(str(value))
+        if dialect.name != "sqlite":
+            return amount
+        units = amount.scaleb(_SUM_DIGITS)
+        if units != units.to_integral_value():
+            raise ValueError(f"{amount} is finer than 10^-{_SUM_DIGITS}, the finest minor unit")
+        return int(units)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            if not isinstance(value, int):
+                raise OverflowError(f"an amount sum left SQLite's exact integer range: {value!r}")
+            return Decimal(value).scaleb(-_SUM_DIGITS)
+        return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def finest_amount_digits() -> int:
+    """Decimal places an amount compared with a :class:`SignedAmount` may have."""
+    return _SUM_DIGITS
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes on both databases (SQLite keeps naive ISO text)."""
 
@@ -149,9 +225,11 @@ __all__ = [
     "JSONType",
     "Money",
     "MoneyKey",
+    "SignedAmount",
     "UTCDateTime",
     "comparable",
     "comparable_value",
+    "exact_amount",
     "is_money",
     "utcnow",
 ]

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from paymentgraph.db.entity import Field
+
 
 def pascal(snake: str) -> str:
     return "".join(part.capitalize() for part in snake.split("_"))
@@ -92,3 +94,15 @@ class ReadOnlyLink:
     target_key: str = "id"
     many: bool = False
     nullable: bool = True
+
+
+@dataclass(frozen=True)
+class ComputedField:
+    """A field added to ``entity`` whose value is computed in SQL from what its links reach.
+
+    It lives beside the links because it crosses modules (an order's payment status reads payment
+    collections); the query graph reads, filters and sorts it like a column (``Field.compute``).
+    """
+
+    entity: str  # e.g. "order"
+    field: Field

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 from sqlalchemy import MetaData, Table
 
 from paymentgraph.db.base import metadata as default_metadata
 from paymentgraph.db.entity import EntityDef
-from paymentgraph.links.definition import LinkDefinition, ReadOnlyLink
+from paymentgraph.links.definition import ComputedField, LinkDefinition, ReadOnlyLink
 from paymentgraph.links.tables import build_link_table
 
 MODULES = ("payment", "cart", "customer", "order", "region")
@@ -24,8 +24,15 @@ class Registry:
     readonly_links: tuple[ReadOnlyLink, ...] = ()
     metadata: MetaData = field(default_factory=lambda: default_metadata)
     link_tables: dict[str, Table] = field(default_factory=dict)
+    computed_fields: tuple[ComputedField, ...] = ()
 
     def __post_init__(self) -> None:
+        for computed in self.computed_fields:
+            entity = self.entities.get(computed.entity)
+            if entity is None:
+                raise ValueError(f"computed field {computed.field.name}: unknown entity {computed.entity!r}")
+            if entity.field(computed.field.name) is None:
+                self.entities[computed.entity] = replace(entity, fields=(*entity.fields, computed.field))
         by_plural = {e.plural_name: e for e in self.entities.values()}
         self._aliases = {**by_plural, **self.entities}
         for link in self.links:
@@ -66,6 +73,7 @@ class Registry:
             links=self.links + links,
             readonly_links=self.readonly_links,
             metadata=metadata or self.metadata,
+            computed_fields=self.computed_fields,
         )
 
 
@@ -80,6 +88,12 @@ def module_entities(modules: Iterable[str] = MODULES) -> dict[str, EntityDef]:
 
 @cache
 def default_registry() -> Registry:
+    from paymentgraph.links.computed import COMPUTED_FIELDS
     from paymentgraph.links.definitions import LINKS, READ_ONLY_LINKS
 
-    return Registry(entities=module_entities(), links=LINKS, readonly_links=READ_ONLY_LINKS)
+    return Registry(
+        entities=module_entities(),
+        links=LINKS,
+        readonly_links=READ_ONLY_LINKS,
+        computed_fields=COMPUTED_FIELDS,
+    )

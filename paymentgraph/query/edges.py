@@ -35,11 +35,12 @@ class Edge:
     link_table: Table | None = None
     near_key: str = ""
     far_key: str = ""
+    include_deleted: bool = False  # a relation that reads soft-deleted targets too (Relation)
 
     def hop(self, target: FromClause) -> tuple[FromClause, ColumnElement[Any], list[ColumnElement[Any]]]:
         """(FROM clause, the column matched against the parent key, conditions) for one hop to ``target``."""
         conditions: list[ColumnElement[Any]] = []
-        live = live_condition(self.target, target)
+        live = None if self.include_deleted else live_condition(self.target, target)
         if live is not None:
             conditions.append(live)
         if self.link_table is None:
@@ -95,7 +96,12 @@ class EdgeIndex:
         for entity in registry.entities.values():
             for rel in entity.relations:
                 target = registry.entities[rel.target]
-                self._add(Edge(rel.name, "relation", entity, target, rel.many, rel.local_key, rel.remote_key))
+                self._add(
+                    Edge(
+                        rel.name, "relation", entity, target, rel.many, rel.local_key, rel.remote_key,
+                        include_deleted=rel.include_deleted,
+                    )
+                )  # fmt: skip
         for ro in registry.readonly_links:
             source, target = registry.entities[ro.source], registry.entities[ro.target]
             self._add(Edge(ro.field, "readonly", source, target, ro.many, ro.source_key, ro.target_key))
@@ -136,3 +142,31 @@ class EdgeIndex:
     def of(self, entity: str) -> dict[str, Edge]:
         """The edges leaving ``entity``, by field name."""
         return self._edges[entity]
+
+    def correlated_path(
+        self, entity: str, parent: FromClause, path: str
+    ) -> tuple[list[FromClause], list[ColumnElement[Any]], FromClause]:
+        """(FROM clauses, WHERE conditions, last target) of a subquery following ``path``
+        ("claims.payment_collections") from the row of ``parent``; every hop is a fresh alias."""
+        froms: list[FromClause] = []
+        conditions: list[ColumnElement[Any]] = []
+        current_entity, current = entity, parent
+        for part in path.split("."):
+            edge = self.get(current_entity, part)
+            if edge is None:
+                raise ValueError(f'"{part}" of "{path}" is not a relation or link of {current_entity}')
+            target = edge.target.table.alias()
+            from_clause, condition = edge.correlated(current, target)
+            froms.append(from_clause)
+            conditions.append(condition)
+            current_entity, current = edge.target.name, target
+        return froms, conditions, current
+
+
+def field_value(edges: EdgeIndex, entity: EntityDef, table: FromClause, name: str) -> ColumnElement[Any]:
+    """The SQL value of field ``name`` for rows of ``entity`` read from ``table``: its column, or the
+    expression of a computed field, labelled with the field's name."""
+    field = entity.field(name)
+    if field is not None and field.compute is not None:
+        return field.compute(edges, table).label(name)
+    return table.c[name]

@@ -11,7 +11,8 @@ from paymentgraph.query.selection import Child, Selection
 
 
 def scalar_names(entity: EntityDef) -> list[str]:
-    return [f.name for f in entity.fields]
+    """What ``*`` selects: the stored columns (computed fields are asked for by name)."""
+    return [f.name for f in entity.fields if f.compute is None]
 
 
 def parse_fields(edges: EdgeIndex, entity: EntityDef, fields: Iterable[str]) -> Selection:
@@ -42,7 +43,7 @@ def parse_fields(edges: EdgeIndex, entity: EntityDef, fields: Iterable[str]) -> 
                 if last:
                     selection.columns.update(scalar_names(current))
             else:
-                known = sorted([*scalar_names(current), *edges.of(current.name)])
+                known = sorted([*(f.name for f in current.fields), *edges.of(current.name)])
                 raise InvalidData(
                     f'Unknown field "{part}" on {current.name} in "{path}"; known: {", ".join(known)}',
                     entity=current.name,

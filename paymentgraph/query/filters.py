@@ -22,10 +22,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, FromClause, and_, exists, false, func, not_, or_, select, true
 
 from paymentgraph.db.entity import EntityDef, Field, FieldKind
-from paymentgraph.db.types import comparable, comparable_value
+from paymentgraph.db.types import comparable, comparable_value, finest_amount_digits
 from paymentgraph.errors import InvalidData
 from paymentgraph.money import to_decimal
-from paymentgraph.query.edges import EdgeIndex
+from paymentgraph.query.edges import EdgeIndex, field_value
 
 _TEXT_KINDS = {FieldKind.ID, FieldKind.STRING, FieldKind.ENUM}
 _Compare = Callable[[ColumnElement[Any], Any], ColumnElement[Any]]
@@ -95,7 +95,7 @@ class _FilterCompiler:
     ) -> ColumnElement[Any]:
         if not field.filterable:
             raise InvalidData(f'Field "{where}" of {entity.name} cannot be filtered', field=where)
-        column = table.c[field.name]
+        column = field_value(self.edges, entity, table, field.name)
         if not isinstance(value, Mapping):
             value = {"$in": value} if isinstance(value, list | tuple) else {"$eq": value}
         parts = [self.operator(field, column, op, arg, where) for op, arg in value.items()]
@@ -152,7 +152,16 @@ class _FilterCompiler:
         return and_(true(), *parts) if len(parts) != 1 else parts[0]
 
     def value(self, field: Field, column: ColumnElement[Any], value: Any, where: str) -> ColumnElement[Any]:
-        return comparable_value(column, _coerce(field, value, where))
+        coerced = _coerce(field, value, where)
+        if field.compute is not None and field.kind is FieldKind.DECIMAL:
+            digits = finest_amount_digits()
+            if coerced.scaleb(digits) != coerced.scaleb(digits).to_integral_value():
+                raise InvalidData(
+                    f'"{where}": {coerced} is finer than any currency\'s minor unit '
+                    f"({digits} decimal places)",
+                    field=where,
+                )
+        return comparable_value(column, coerced)
 
     @staticmethod
     def _list(op: str, value: Any, where: str) -> list[Any]:

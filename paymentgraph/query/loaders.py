@@ -18,6 +18,7 @@ from aiodataloader import DataLoader
 from sqlalchemy import Executable, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from paymentgraph.money import format_amount
 from paymentgraph.query.planner import ChildPlan, NodePlan, RootPlan
 
 Row = dict[str, Any]
@@ -115,6 +116,10 @@ async def _count(conn: RequestConnection, plan: RootPlan) -> int:
 
 async def fill(loaders: RequestLoaders, node: NodePlan, rows: list[Row]) -> None:
     """Load every child path of ``node`` for ``rows`` (each row object once), then drop hidden keys."""
+    for name, currency in node.in_currency:
+        for row in rows:
+            if row[name] is not None:
+                row[name] = format_amount(row[name], row[currency])
     if node.children and rows:
         if len(node.children) == 1:
             await _fill_child(loaders, node.children[0], rows)

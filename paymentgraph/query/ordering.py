@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, FromClause, select
 from paymentgraph.db.entity import EntityDef
 from paymentgraph.db.types import comparable
 from paymentgraph.errors import InvalidData
-from paymentgraph.query.edges import EdgeIndex
+from paymentgraph.query.edges import EdgeIndex, field_value
 
 _DIRECTIONS = {"ASC": False, "DESC": True}
 
@@ -46,7 +46,7 @@ def _sort_keys(
         if field is not None:
             if not field.sortable:
                 raise InvalidData(f'Cannot order {entity.name} by "{where}"', field=where)
-            keys.append((comparable(table.c[name]), _direction(direction, where)))
+            keys.append((comparable(field_value(edges, entity, table, name)), _direction(direction, where)))
             continue
         edge = edges.get(entity.name, name)
         if edge is None:

@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from paymentgraph.db.entity import EntityDef
 from paymentgraph.errors import InvalidData
-from paymentgraph.query.edges import Edge, EdgeIndex, live_condition
+from paymentgraph.query.edges import Edge, EdgeIndex, field_value, live_condition
 from paymentgraph.query.filters import compile_filters
 from paymentgraph.query.ordering import order_by
 from paymentgraph.query.selection import Child, Request, Selection
@@ -37,6 +37,8 @@ class NodePlan:
     names: list[str]
     hidden: list[str]
     children: list[ChildPlan] = field(default_factory=list)
+    # (computed amount, the column naming its currency): quantized to that currency once loaded.
+    in_currency: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -78,7 +80,7 @@ class Planner:
         ]
         skip, take = _non_negative(request.skip, "skip"), _non_negative(request.take, "take")
         statement = (
-            select(*[table.c[n] for n in node.names])
+            select(*[field_value(self.edges, entity, table, n) for n in node.names])
             .where(*conditions)
             .order_by(*order_by(self.edges, entity, table, request.order))
         )
@@ -102,14 +104,18 @@ class Planner:
             if edge is None:
                 raise InvalidData(f'Unknown relation or link "{child.name}" on {entity.name} at {path}')
             children.append((key, edge, child))
-        hidden = list(dict.fromkeys(e.parent_key for _, e, _ in children if e.parent_key not in out))
+        in_currency = [
+            (f.name, f.currency_field) for f in entity.fields if f.name in out and f.currency_field
+        ]
+        needed = [*(e.parent_key for _, e, _ in children), *(currency for _, currency in in_currency)]
+        hidden = list(dict.fromkeys(key for key in needed if key not in out))
         clashes = sorted({key for key, _, _ in children} & {*out, *hidden})
         if clashes:
             # A child stored under a column's name would overwrite it (or be dropped with a join key).
             raise InvalidData(
                 f"Response key(s) {', '.join(clashes)} of {entity.name} at {path} name a column"
             )
-        node = NodePlan(entity, out + hidden, hidden)
+        node = NodePlan(entity, out + hidden, hidden, in_currency=in_currency)
         for key, edge, child in children:
             child_node = self._node(edge.target, child.selection, f"{path}.{key}")
             statement = self._child_statement(edge, child, child_node)
@@ -123,7 +129,7 @@ class Planner:
         filtered = compile_filters(self.edges, edge.target, target, child.filters)
         if filtered is not None:
             conditions.append(filtered)
-        columns = [target.c[n] for n in node.names]
+        columns = [field_value(self.edges, edge.target, target, n) for n in node.names]
         parent = match.label(PARENT_KEY)
         if not edge.many:
             return select(*columns, parent).select_from(from_clause).where(*conditions)

@@ -7,6 +7,7 @@ from paymentgraph.resolvers import (
     carts,
     checkout,
     collections,
+    order_payments,
     orders,
     payments,
     providers,
@@ -24,6 +25,7 @@ STATIC_MUTATIONS: tuple[MutationDef, ...] = (
     *account_holders.MUTATIONS,
     *regions.MUTATIONS,
     *orders.MUTATIONS,
+    *order_payments.MUTATIONS,
     *carts.MUTATIONS,
     *checkout.MUTATIONS,
 )

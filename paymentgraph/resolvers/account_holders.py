@@ -8,8 +8,12 @@ from strawberry.scalars import JSON
 from strawberry.types.unset import UNSET
 
 from paymentgraph.errors import NotAllowed
-from paymentgraph.resolvers.base import MutationDef, entity, load, mutation, static
-from paymentgraph.schema.types import PaymentMethod
+from paymentgraph.resolvers.base import MutationDef, entity, load, mutation, static, values
+from paymentgraph.resolvers.inputs import UpdateAccountHolderInput
+from paymentgraph.schema.types import DeleteResult, PaymentMethod
+from paymentgraph.workflows.delete_account_holder import (
+    delete_account_holder as delete_account_holder_workflow,
+)
 
 MUTATIONS: list[MutationDef] = []
 
@@ -45,3 +49,19 @@ async def save_payment_method(
         }
     )
     return PaymentMethod(id=saved.id, provider_id=saved.provider_id, data=saved.data)
+
+
+@mutation(MUTATIONS, "updateAccountHolder", entity("account_holder"))
+async def update_account_holder(
+    info: strawberry.Info, id: strawberry.ID, input: UpdateAccountHolderInput
+) -> Any:
+    """Update the holder at its provider (email, data) and here (email, metadata)."""
+    await info.context.pg.payment.update_account_holder({"id": id, **values(input)})
+    return await load(info, "account_holder", id)
+
+
+@mutation(MUTATIONS, "deleteAccountHolder", static(DeleteResult))
+async def delete_account_holder(info: strawberry.Info, id: strawberry.ID) -> Any:
+    """Delete the holder at its provider and here, and dismiss its customer link."""
+    await delete_account_holder_workflow(info.context.pg, id)
+    return DeleteResult(id=id, deleted=True)

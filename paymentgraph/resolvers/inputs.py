@@ -84,3 +84,18 @@ class CreateOrderInput:
     email: str | None = UNSET
     customer_id: strawberry.ID | None = UNSET
     items: list[LineItemInput] | None = UNSET
+
+
+@strawberry.input
+class UpdateRefundReasonInput:
+    label: str | None = UNSET
+    code: str | None = UNSET
+    description: str | None = UNSET
+    metadata: JSON | None = UNSET
+
+
+@strawberry.input
+class UpdateAccountHolderInput:
+    email: str | None = UNSET
+    data: JSON | None = UNSET
+    metadata: JSON | None = UNSET

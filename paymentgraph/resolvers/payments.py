@@ -4,6 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.types.unset import UNSET
 
 from paymentgraph.resolvers.base import MutationDef, entity, given, load, mutation
@@ -46,3 +47,10 @@ async def cancel_payment(info: strawberry.Info, payment_id: strawberry.ID) -> An
     """Cancel an authorized payment that has not been captured."""
     await info.context.pg.payment.cancel_payment(payment_id)
     return await load(info, "payment", payment_id)
+
+
+@mutation(MUTATIONS, "updatePayment", entity("payment"))
+async def update_payment(info: strawberry.Info, id: strawberry.ID, metadata: JSON | None = UNSET) -> Any:
+    """Replace a payment's metadata (null clears it; nothing is asked of the provider)."""
+    await info.context.pg.payment.update_payment({"id": id, **given(metadata=metadata)})
+    return await load(info, "payment", id)

@@ -1,4 +1,5 @@
-"""The admin query ``webhookEvents(status: String)``: stored provider webhook events and how applying went.
+"""The admin query ``webhookEvents(status, skip, take)``: a page ``{items count skip take}`` of the stored
+provider webhook events and how applying them went.
 
 Failed events stay listed (``status: "failed"``, with their last error and attempts) until a redelivery
 or ``retry_failed_webhook_events()`` applies them.
@@ -14,6 +15,9 @@ import strawberry
 from strawberry.annotation import StrawberryAnnotation
 from strawberry.types.arguments import StrawberryArgument
 from strawberry.types.field import StrawberryField
+
+from paymentgraph.errors import InvalidData
+from paymentgraph.schema.selection import DEFAULT_TAKE
 
 
 @strawberry.type(description="A provider webhook event, stored once by its id, and how applying it went.")
@@ -33,20 +37,38 @@ class WebhookEvent:
     updated_at: datetime
 
 
-async def resolve_webhook_events(_root: Any, info: Any, status: str | None = None) -> list[Any]:
-    """The stored events (DTOs), oldest first; INVALID_DATA for an unknown status."""
-    return list(await info.context.pg.payment.list_webhook_events(status=status))
+@strawberry.type(description="A page of WebhookEvent rows.")
+class WebhookEventList:
+    items: list[WebhookEvent]
+    count: int = strawberry.field(description="How many rows match the filter, ignoring skip and take.")
+    skip: int
+    take: int
+
+
+async def resolve_webhook_events(
+    _root: Any, info: Any, status: str | None = None, skip: int = 0, take: int = DEFAULT_TAKE
+) -> WebhookEventList:
+    """A page of the stored events (DTOs), oldest first; INVALID_DATA for an unknown status."""
+    for name, value in (("skip", skip), ("take", take)):
+        if value < 0:
+            raise InvalidData(f"{name} must be a non-negative integer, got {value}", field=name)
+    items, count = await info.context.pg.payment.list_and_count_webhook_events(
+        status=status, skip=skip, take=take
+    )
+    return WebhookEventList(items=items, count=count, skip=skip, take=take)
 
 
 def webhook_events_field() -> StrawberryField:
-    """``webhookEvents(status: String): [WebhookEvent!]!`` (admin: not a store field)."""
+    """``webhookEvents(status, skip, take): WebhookEventList!`` (admin: not a store field)."""
     field = StrawberryField(
         python_name="webhook_events",
         graphql_name="webhookEvents",
-        type_annotation=StrawberryAnnotation(list[WebhookEvent]),
+        type_annotation=StrawberryAnnotation(WebhookEventList),
         description="Stored payment webhook events; status 'failed' lists those still to be applied.",
     )
     field.arguments = [
         StrawberryArgument("status", "status", StrawberryAnnotation(str | None), default=None),
+        StrawberryArgument("skip", "skip", StrawberryAnnotation(int), default=0),
+        StrawberryArgument("take", "take", StrawberryAnnotation(int), default=DEFAULT_TAKE),
     ]
     return field

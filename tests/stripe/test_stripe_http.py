@@ -214,7 +214,9 @@ async def test_account_holders_and_saved_cards_over_graphql(
 
 
 WEBHOOK_EVENTS = """query($status: String) {
-  webhookEvents(status: $status) { eventId eventType action status attempts lastError paymentSessionId }
+  webhookEvents(status: $status) {
+    items { eventId eventType action status attempts lastError paymentSessionId } count skip take
+  }
 }"""
 
 
@@ -228,11 +230,18 @@ async def test_admins_see_failed_webhook_events(client: httpx.AsyncClient, brows
     )
     assert response.status_code == 200
 
-    failed = (await ok(client, WEBHOOK_EVENTS, {"status": "failed"}))["webhookEvents"]
+    page = (await ok(client, WEBHOOK_EVENTS, {"status": "failed"}))["webhookEvents"]
+    assert (page["count"], page["skip"], page["take"]) == (1, 0, 20)
+    failed = page["items"]
     assert [(e["eventId"], e["action"], e["attempts"]) for e in failed] == [("evt_unapplied", "captured", 1)]
     assert failed[0]["paymentSessionId"] == session["id"]
     assert "PAYMENT_AUTHORIZATION_FAILED" in failed[0]["lastError"]
-    assert (await ok(client, WEBHOOK_EVENTS, {"status": "processed"}))["webhookEvents"] == []
+    assert (await ok(client, WEBHOOK_EVENTS, {"status": "processed"}))["webhookEvents"] == {
+        "items": [],
+        "count": 0,
+        "skip": 0,
+        "take": 20,
+    }
 
     store = await client.post("/graphql", json={"query": WEBHOOK_EVENTS, "variables": {}})
     assert store.json()["errors"][0]["extensions"]["code"] in {"FORBIDDEN", "UNAUTHENTICATED"}

@@ -167,7 +167,8 @@ REFUND = EntityDef(
     ),
     relations=(
         Relation("payment", "payment", False, "payment_id", "id", False),
-        Relation("refund_reason", "refund_reason", False, "refund_reason_id", "id"),
+        # A deleted reason stays readable from the refunds that named it (delete_refund_reasons is soft).
+        Relation("refund_reason", "refund_reason", False, "refund_reason_id", "id", include_deleted=True),
     ),
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from paymentgraph import PaymentGraph
-from paymentgraph.errors import InvalidData, NotAllowed, NotFound
+from paymentgraph.errors import InvalidData, NotFound
 
 CUSTOMER = {"id": "cus_1", "email": "a@example.com"}
 
@@ -32,7 +32,7 @@ async def test_create_is_idempotent_per_customer(pg: PaymentGraph) -> None:
 async def test_create_errors(pg: PaymentGraph) -> None:
     with pytest.raises(InvalidData, match=r"context\.customer"):
         await pg.payment.create_account_holder({"provider_id": "pp_system_default", "context": {}})
-    with pytest.raises(NotAllowed, match="not available"):
+    with pytest.raises(NotFound, match="PaymentProvider with id: pp_x_default was not found"):
         await pg.payment.create_account_holder(
             {"provider_id": "pp_x_default", "context": {"customer": CUSTOMER}}
         )
@@ -75,15 +75,13 @@ async def test_payment_methods(pg: PaymentGraph) -> None:
     assert by_holder.provider_id == "pp_system_default"
     many = await pg.payment.create_payment_methods([{"provider_id": "pp_system_default", "data": {}}])
     assert len(many) == 1 and many[0].id
-    # The system provider lists what the holder's data records; it records nothing on its own.
-    await pg.payment.update_account_holder(
-        {"id": holder.id, "data": {"payment_methods": [{"id": saved.id, "data": saved.data}]}}
-    )
+    # The system provider keeps saved methods in the holder's data, and lists them from there.
     methods = await pg.payment.list_payment_methods(
         "pp_system_default", {"account_holder": {"id": holder.id}}
     )
     assert [(m.id, m.provider_id, m.data) for m in methods] == [
-        (saved.id, "pp_system_default", {"card": "visa"})
+        (saved.id, "pp_system_default", {"card": "visa"}),
+        (by_holder.id, "pp_system_default", {}),
     ]
     assert await pg.payment.list_payment_methods("pp_system_default", {}) == []
     with pytest.raises(NotFound):

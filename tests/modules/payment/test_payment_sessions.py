@@ -47,7 +47,7 @@ async def test_create_errors(pg: PaymentGraph) -> None:
         await pg.payment.create_payment_session(
             col.id, {"provider_id": "pp_system_default", "currency_code": "eur"}
         )
-    with pytest.raises(NotAllowed, match="not available"):
+    with pytest.raises(NotFound, match="PaymentProvider with id: pp_nope_default was not found"):
         await pg.payment.create_payment_session(col.id, {"provider_id": "pp_nope_default"})
     with pytest.raises(InvalidData, match="provider_id is required"):
         await pg.payment.create_payment_session(col.id, {})

@@ -126,6 +126,9 @@ class AccountHolderOutput:
 class PaymentMethodOutput:
     id: str
     data: dict[str, Any] = field(default_factory=dict)
+    # A provider with no store of its own (the system provider) asks the module to keep the saved method
+    # in the account holder's ``data["payment_methods"]``, where its list_payment_methods reads it.
+    keep_with_holder: bool = False
 
 
 @dataclass(frozen=True)

@@ -99,4 +99,4 @@ class SystemPaymentProvider(AbstractPaymentProvider):
         return [PaymentMethodOutput(id=m["id"], data=dict(m.get("data") or {})) for m in methods if "id" in m]
 
     async def save_payment_method(self, input: AccountHolderInput) -> PaymentMethodOutput:
-        return PaymentMethodOutput(id=new_id("pm"), data=dict(input.data))
+        return PaymentMethodOutput(id=new_id("pm"), data=dict(input.data), keep_with_holder=True)

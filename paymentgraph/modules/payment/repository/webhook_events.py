@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from paymentgraph.db.statements import execute_dml, insert_for
@@ -94,16 +94,32 @@ async def list_events(
     statuses: Sequence[str] | None = None,
     provider_id: str | None = None,
     take: int | None = None,
+    skip: int = 0,
 ) -> list[WebhookEvent]:
     """Events, oldest first, optionally only those in ``statuses`` and of one provider."""
-    stmt = select(WebhookEvent).order_by(WebhookEvent.created_at, WebhookEvent.id)
+    stmt = _events_where(select(WebhookEvent), statuses, provider_id)
+    stmt = stmt.order_by(WebhookEvent.created_at, WebhookEvent.id)
+    if skip:
+        stmt = stmt.offset(skip)
+    if take is not None:
+        stmt = stmt.limit(take)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def count_events(
+    session: AsyncSession, *, statuses: Sequence[str] | None = None, provider_id: str | None = None
+) -> int:
+    """How many events ``list_events`` would return without skip and take."""
+    stmt = _events_where(select(func.count()).select_from(WebhookEvent), statuses, provider_id)
+    return int((await session.execute(stmt)).scalar_one())
+
+
+def _events_where(stmt: Any, statuses: Sequence[str] | None, provider_id: str | None) -> Any:
     if statuses:
         stmt = stmt.where(WebhookEvent.status.in_(list(statuses)))
     if provider_id:
         stmt = stmt.where(WebhookEvent.provider_id == provider_id)
-    if take is not None:
-        stmt = stmt.limit(take)
-    return list((await session.execute(stmt)).scalars())
+    return stmt
 
 
 async def retryable_ids(session: AsyncSession, *, stale_before: datetime) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from paymentgraph.modules.payment.service.account_holders import AccountHoldersMixin
 from paymentgraph.modules.payment.service.authorize import AuthorizeMixin
 from paymentgraph.modules.payment.service.captures import CapturesMixin
+from paymentgraph.modules.payment.service.collection_cancel import CollectionCancelMixin
 from paymentgraph.modules.payment.service.collections import CollectionsMixin
 from paymentgraph.modules.payment.service.payments import PaymentsMixin
 from paymentgraph.modules.payment.service.providers import ProvidersMixin
@@ -17,6 +18,7 @@ from paymentgraph.modules.payment.service.webhooks import WebhooksMixin
 
 class PaymentModuleService(
     CollectionsMixin,
+    CollectionCancelMixin,
     SessionsMixin,
     AuthorizeMixin,
     CapturesMixin,

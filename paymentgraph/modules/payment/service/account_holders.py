@@ -77,7 +77,8 @@ class AccountHoldersMixin(ServiceBase):
                 return account_holder_dto(existing)
 
     async def update_account_holder(self, data: Mapping[str, Any]) -> dto.AccountHolder:
-        """Update a holder at its provider (``context``/``data``) and its ``metadata`` here."""
+        """Update a holder at its provider (``context``/``data``/``email``) and its ``email`` and
+        ``metadata`` here."""
         data = require_dict(data, "data")
         id = data.get("id")
         if not isinstance(id, str) or not id:
@@ -88,6 +89,15 @@ class AccountHoldersMixin(ServiceBase):
                 raise not_found("AccountHolder", id)
         provider = self._provider(row.provider_id)
         context = {**require_dict(data.get("context"), "context"), "account_holder": _holder_context(row)}
+        if "email" in data:
+            email = data["email"]
+            if email is not None and (not isinstance(email, str) or "@" not in email):
+                raise InvalidData(f"email must be an email address, got {email!r}", field="email")
+            # The provider's customer gets the new address too (Stripe reads it from context.customer).
+            context["customer"] = {
+                **require_dict(context.get("customer"), "context.customer"),
+                "email": email,
+            }
         new_data = await self._call(
             provider.id,
             "update the account holder",
@@ -104,6 +114,8 @@ class AccountHoldersMixin(ServiceBase):
             values["data"] = new_data
         if "metadata" in data:
             values["metadata"] = require_dict(data["metadata"], "metadata") or None
+        if "email" in data:
+            values["email"] = data["email"]
         async with write_transaction(self.sessionmaker) as session:
             locked = await common.get(session, models.AccountHolder, id, lock=True)
             if locked is None:
@@ -197,7 +209,22 @@ class AccountHoldersMixin(ServiceBase):
             raise NotAllowed(
                 f"Payment provider {provider.id} does not save payment methods", provider_id=provider.id
             )
+        if output.keep_with_holder:
+            await self._keep_with_holder(holder, output.id, output.data)
         return dto.PaymentMethod(id=output.id, provider_id=provider.id, data=output.data)
+
+    async def _keep_with_holder(self, holder: Any, method_id: str, method_data: dict[str, Any]) -> None:
+        """Append a saved method to its holder's ``data["payment_methods"]`` (under the holder's lock);
+        without a holder there is nothing to keep it with (Medusa's createPaymentMethods allows that)."""
+        if not isinstance(holder, Mapping) or not holder.get("id"):
+            return
+        async with write_transaction(self.sessionmaker) as session:
+            row = await common.get(session, models.AccountHolder, str(holder["id"]), lock=True)
+            if row is None:
+                raise not_found("AccountHolder", str(holder["id"]))
+            data = dict(row.data or {})
+            methods = [*(data.get("payment_methods") or []), {"id": method_id, "data": method_data}]
+            await common.update(session, row, {"data": {**data, "payment_methods": methods}})
 
     @overload
     async def create_payment_methods(self, data: Mapping[str, Any]) -> dto.PaymentMethod: ...

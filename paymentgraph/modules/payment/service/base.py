@@ -9,7 +9,14 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from paymentgraph.db.session import write_transaction
-from paymentgraph.errors import DomainError, InvalidData, NotAllowed, ProviderError, ProviderUnavailable
+from paymentgraph.errors import (
+    DomainError,
+    InvalidData,
+    NotAllowed,
+    ProviderError,
+    ProviderUnavailable,
+    not_found,
+)
 from paymentgraph.modules.payment import models
 from paymentgraph.modules.payment.providers.base import AbstractPaymentProvider, ProviderContext
 from paymentgraph.modules.payment.providers.registry import ProviderRegistry
@@ -73,7 +80,7 @@ class ServiceBase:
         return self.providers.get(provider_id)
 
     async def _enabled_provider(self, session: AsyncSession, provider_id: Any) -> AbstractPaymentProvider:
-        """A loaded provider whose row is enabled; NOT_ALLOWED otherwise."""
+        """A loaded provider whose row is enabled; NOT_FOUND for an unknown id, NOT_ALLOWED otherwise."""
         if not isinstance(provider_id, str) or not provider_id:
             raise InvalidData("provider_id is required", field="provider_id")
         row = await common.get(session, models.PaymentProvider, provider_id)
@@ -83,9 +90,12 @@ class ServiceBase:
         """The loaded provider if its row's is_enabled (``enabled``, None: no live row) allows it."""
         if not isinstance(provider_id, str) or not provider_id:
             raise InvalidData("provider_id is required", field="provider_id")
-        if provider_id not in self.providers or enabled is None:
+        if enabled is None:
+            # Unknown everywhere (the same answer as initiatePaymentSession and the provider registry).
+            raise not_found("PaymentProvider", provider_id)
+        if provider_id not in self.providers:
             raise NotAllowed(
-                f"Payment provider {provider_id} is not available; loaded providers: "
+                f"Payment provider {provider_id} is not loaded in this process; loaded providers: "
                 f"{', '.join(self.providers.ids()) or 'none'}",
                 provider_id=provider_id,
             )

@@ -10,7 +10,8 @@ Status, first match wins (captured = succeeded captures only; refunds never chan
 - ``partially_captured`` when 0 < captured < amount (Medusa sets it only when a collection is canceled,
   so a partly captured collection there still reads ``authorized``);
 - ``authorized`` / ``partially_authorized`` when the authorized amount covers the amount / is above 0;
-- ``awaiting`` when there are sessions, ``not_paid`` when there are none.
+- ``awaiting`` when there are sessions, ``not_paid`` when there are none;
+- a ``canceled`` collection (``cancel_payment_collection``) stays canceled unless something is captured.
 """
 
 from __future__ import annotations
@@ -85,6 +86,8 @@ async def recompute_locked(conn: AsyncConnection, collection: Mapping[Any, Any])
             values["completed_at"] = utcnow()
     elif captured > 0:
         status = "partially_captured"
+    elif collection["status"] == "canceled":
+        status = "canceled"  # canceled by cancel_payment_collection: later changes do not reopen it
     values.update(
         status=status,
         authorized_amount=authorized,

@@ -112,3 +112,25 @@ class WebhooksMixin(WebhookActionsMixin):
                 session, statuses=[status] if status else None, provider_id=provider_id, take=take
             )
             return [event_dto(row) for row in rows]
+
+    async def list_and_count_webhook_events(
+        self,
+        status: str | None = None,
+        *,
+        provider_id: str | None = None,
+        skip: int = 0,
+        take: int | None = None,
+    ) -> tuple[list[WebhookEvent], int]:
+        """A page of ``list_webhook_events`` and how many there are in all (Medusa's listAndCount)."""
+        if status is not None and status not in repo.STATUSES:
+            raise InvalidData(
+                f"Unknown webhook event status {status!r}; use one of {', '.join(repo.STATUSES)}",
+                field="status",
+            )
+        statuses = [status] if status else None
+        async with read_session(self.sessionmaker) as session:
+            rows = await repo.list_events(
+                session, statuses=statuses, provider_id=provider_id, skip=skip, take=take
+            )
+            count = await repo.count_events(session, statuses=statuses, provider_id=provider_id)
+            return [event_dto(row) for row in rows], count
