@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from paymentgraph.db.base import SoftDeleteMixin
@@ -71,6 +71,25 @@ class LiveRows(Generic[M]):
         if take is not None:
             stmt = stmt.limit(take)
         return list((await session.scalars(stmt)).all())
+
+    async def count_live(self, session: AsyncSession, filters: Mapping[str, Any]) -> int:
+        """How many live rows ``list_live`` would return without skip and take."""
+        model = self._columns
+        stmt = select(func.count()).select_from(model).where(model.deleted_at.is_(None))
+        for name, value in filters.items():
+            column = getattr(model, name)
+            stmt = stmt.where(column.in_(value) if isinstance(value, list) else column == value)
+        return int((await session.execute(stmt)).scalar_one())
+
+    async def require_deleted(self, session: AsyncSession, ids: Sequence[str]) -> list[M]:
+        """The soft-deleted rows of every id (to restore them); NotFound names the first other id."""
+        model = self._columns
+        stmt: Select[Any] = select(model).where(model.id.in_(list(ids)), model.deleted_at.is_not(None))
+        rows = list((await session.scalars(stmt)).all())
+        missing = set(ids) - {row.id for row in rows}
+        if missing:
+            raise not_found(self.model.__name__, sorted(missing)[0])
+        return rows
 
 
 async def add(session: AsyncSession, rows: Iterable[object]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, text
@@ -68,3 +69,14 @@ async def children_of(
         stmt = select(model).where(model.order_id.in_(list(order_ids)), model.deleted_at.is_(None))
         found.append(list((await session.scalars(stmt)).all()))
     return found[0], found[1], found[2]
+
+
+async def deleted_with(
+    session: AsyncSession, order_id: str, deleted_at: datetime
+) -> list[OrderLineItem | OrderClaim | OrderExchange]:
+    """The items, claims and exchanges soft-deleted together with an order (the same ``deleted_at``)."""
+    found: list[Any] = []
+    for model in (OrderLineItem, OrderClaim, OrderExchange):
+        stmt = select(model).where(model.order_id == order_id, model.deleted_at == deleted_at)
+        found += list((await session.scalars(stmt)).all())
+    return found

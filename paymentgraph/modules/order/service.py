@@ -128,6 +128,51 @@ class OrderModuleService:
             "exchange_id": [exchange.id for exchange in exchanges],
         }
 
+    async def restore_orders(self, ids: str | Sequence[str]) -> dict[str, list[str]]:
+        """Restore soft-deleted orders and the items, claims and exchanges deleted with them.
+
+        Returns the restored ids under their link keys, as ``delete_orders`` does.
+        """
+        wanted = validation.ids(ids)
+        async with write_transaction(self.sessionmaker) as session:
+            orders = await repository.orders.require_deleted(session, wanted)
+            children: list[Any] = []
+            for order in orders:
+                assert order.deleted_at is not None
+                children += await repository.deleted_with(session, order.id, order.deleted_at)
+            for row in [*orders, *children]:
+                row.deleted_at = None
+            await session.flush()
+        return {
+            "order_id": wanted,
+            "claim_id": [row.id for row in children if isinstance(row, OrderClaim)],
+            "exchange_id": [row.id for row in children if isinstance(row, OrderExchange)],
+        }
+
+    async def list_and_count_orders(
+        self, filters: Mapping[str, Any] | None = None, *, skip: int = 0, take: int | None = None
+    ) -> tuple[list[OrderDTO], int]:
+        """A page of ``list_orders`` and how many live orders match in all."""
+        page = await self.list_orders(filters, skip=skip, take=take)
+        return page, await self._count(repository.orders, filters)
+
+    async def list_and_count_order_claims(
+        self, filters: Mapping[str, Any] | None = None, *, skip: int = 0, take: int | None = None
+    ) -> tuple[list[OrderClaimDTO], int]:
+        page = await self.list_order_claims(filters, skip=skip, take=take)
+        return page, await self._count(repository.claims, filters)
+
+    async def list_and_count_order_exchanges(
+        self, filters: Mapping[str, Any] | None = None, *, skip: int = 0, take: int | None = None
+    ) -> tuple[list[OrderExchangeDTO], int]:
+        page = await self.list_order_exchanges(filters, skip=skip, take=take)
+        return page, await self._count(repository.exchanges, filters)
+
+    async def _count(self, rows: Any, filters: Mapping[str, Any] | None) -> int:
+        where = validation.filters(filters, rows.filterable)
+        async with read_session(self.sessionmaker) as session:
+            return int(await rows.count_live(session, where))
+
     @overload
     async def create_order_claims(self, data: Mapping[str, Any]) -> OrderClaimDTO: ...
     @overload

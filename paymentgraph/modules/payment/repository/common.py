@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, Table, delete, select
+from sqlalchemy import Select, Table, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from paymentgraph.db.base import Base
@@ -93,6 +93,12 @@ async def list_rows(
     if take is not None:
         stmt = stmt.limit(take)
     return list((await session.execute(stmt)).scalars())
+
+
+async def count_rows(session: AsyncSession, model: type[M], filters: Mapping[str, Any] | None = None) -> int:
+    """How many live rows ``list_rows`` would return without skip and take."""
+    stmt = apply_filters(live(model), model, filters)
+    return int((await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one())
 
 
 async def children(session: AsyncSession, model: type[M], key: str, parent_ids: Sequence[str]) -> list[M]:
