@@ -3,8 +3,9 @@
 ``create_order_payment_collection``: for order edits, claims and exchanges, a new collection in the
 order's currency for ``amount`` (default: the order's ``outstanding_amount``, computed by the query
 graph over all its collections), linked to the order. Refused (NOT_ALLOWED) when the order owes nothing.
-Runs for one order at a time (the workflow lock), so two concurrent calls cannot both collect the same
-debt; a failed link deletes the new collection.
+Runs for one order at a time (the workflow lock); a failed link deletes the new collection. What is owed
+counts captured money only (the contract's outstandingAmount): a collection not paid yet does not lower
+it, so two calls before any payment both default to the whole debt.
 
 ``mark_payment_collection_as_paid``: what the customer paid outside any provider (cash, a bank
 transfer the admin saw arrive). A ``pp_system_default`` session for the rest of the collection is

@@ -5,7 +5,7 @@ A collection's soft delete cascades as Medusa declares it: its sessions and paym
 and refunds, all with the same ``deleted_at``. Restoring brings back the collection and exactly the
 children deleted with it (same ``deleted_at``), not a session removed earlier on its own. Both return
 the ids touched under their linkable keys (``{"payment_collection_id": [...], "payment_session_id":
-[...], ...}``), the shape ``link.delete`` / ``link.restore`` take. Money is not moved: no provider is
+[...], ...}``), the shape ``link.delete`` takes. Money is not moved: no provider is
 called, and a soft-deleted collection simply stops counting (in an order's totals, for instance).
 """
 
