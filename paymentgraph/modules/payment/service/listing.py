@@ -3,37 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from paymentgraph.db.base import Base
 from paymentgraph.db.session import read_session
 from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.repository import common
-from paymentgraph.modules.payment.service.account_holders import AccountHoldersMixin
-from paymentgraph.modules.payment.service.captures import CapturesMixin
-from paymentgraph.modules.payment.service.collections import CollectionsMixin
-from paymentgraph.modules.payment.service.payments import PaymentsMixin
-from paymentgraph.modules.payment.service.providers import ProvidersMixin
-from paymentgraph.modules.payment.service.refund_reasons import RefundReasonsMixin
-from paymentgraph.modules.payment.service.refunds import RefundsMixin
-from paymentgraph.modules.payment.service.sessions import SessionsMixin
+from paymentgraph.modules.payment.service.base import ServiceBase
 
 T = TypeVar("T")
 Filters = Mapping[str, Any] | None
 Lister = Callable[..., Awaitable[list[T]]]
 
 
-class ListingMixin(
-    # In PaymentModuleService's order, so that one method resolution order serves both.
-    CollectionsMixin,
-    SessionsMixin,
-    CapturesMixin,
-    RefundsMixin,
-    PaymentsMixin,
-    RefundReasonsMixin,
-    ProvidersMixin,
-    AccountHoldersMixin,
-):
+class ListingMixin(ServiceBase):
+    # The list_<entities> methods are the other mixins' (PaymentModuleService has them all); inheriting
+    # them here would tie this mixin's method resolution order to theirs.
     async def _list_and_count(
         self, lister: Lister[T], model: type[Base], filters: Filters, skip: int, take: int | None
     ) -> tuple[list[T], int]:
@@ -47,7 +32,7 @@ class ListingMixin(
         self, filters: Filters = None, *, skip: int = 0, take: int | None = None
     ) -> tuple[list[dto.PaymentCollection], int]:
         return await self._list_and_count(
-            self.list_payment_collections,
+            cast(Any, self).list_payment_collections,
             models.PaymentCollection,
             filters,
             skip,
@@ -58,7 +43,7 @@ class ListingMixin(
         self, filters: Filters = None, *, skip: int = 0, take: int | None = None
     ) -> tuple[list[dto.PaymentSession], int]:
         return await self._list_and_count(
-            self.list_payment_sessions,
+            cast(Any, self).list_payment_sessions,
             models.PaymentSession,
             filters,
             skip,
@@ -69,7 +54,7 @@ class ListingMixin(
         self, filters: Filters = None, *, skip: int = 0, take: int | None = None
     ) -> tuple[list[dto.Payment], int]:
         return await self._list_and_count(
-            self.list_payments,
+            cast(Any, self).list_payments,
             models.Payment,
             filters,
             skip,
@@ -80,7 +65,7 @@ class ListingMixin(
         self, filters: Filters = None, *, skip: int = 0, take: int | None = None
     ) -> tuple[list[dto.Capture], int]:
         return await self._list_and_count(
-            self.list_captures,
+            cast(Any, self).list_captures,
             models.Capture,
             filters,
             skip,
@@ -91,7 +76,7 @@ class ListingMixin(
         self, filters: Filters = None, *, skip: int = 0, take: int | None = None
     ) -> tuple[list[dto.Refund], int]:
         return await self._list_and_count(
-            self.list_refunds,
+            cast(Any, self).list_refunds,
             models.Refund,
             filters,
             skip,
@@ -102,7 +87,7 @@ class ListingMixin(
         self, filters: Filters = None, *, skip: int = 0, take: int | None = None
     ) -> tuple[list[dto.RefundReason], int]:
         return await self._list_and_count(
-            self.list_refund_reasons,
+            cast(Any, self).list_refund_reasons,
             models.RefundReason,
             filters,
             skip,
@@ -113,7 +98,7 @@ class ListingMixin(
         self, filters: Filters = None, *, skip: int = 0, take: int | None = None
     ) -> tuple[list[dto.AccountHolder], int]:
         return await self._list_and_count(
-            self.list_account_holders,
+            cast(Any, self).list_account_holders,
             models.AccountHolder,
             filters,
             skip,
@@ -124,7 +109,7 @@ class ListingMixin(
         self, filters: Filters = None, *, skip: int = 0, take: int | None = None
     ) -> tuple[list[dto.PaymentProvider], int]:
         return await self._list_and_count(
-            self.list_payment_providers,
+            cast(Any, self).list_payment_providers,
             models.PaymentProvider,
             filters,
             skip,
