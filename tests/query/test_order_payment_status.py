@@ -4,10 +4,19 @@ the number of orders."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from conftest import Db, at
+# The query tests' fixture database (tests/query/conftest.py), typed loosely: importing "conftest" by
+# name is ambiguous when several test folders are collected together.
+Db = Any
+T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+
+def at(minutes: int) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
 
 FIELDS = ["id", "payment_status", "paid_total", "refunded_total", "outstanding_amount"]
 
