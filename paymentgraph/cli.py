@@ -1,4 +1,5 @@
-"""The ``paymentgraph`` command: serve, migrate, seed --demo, schema, webhooks list|retry, payments recover.
+"""The ``paymentgraph`` command: serve, migrate, seed --demo, schema, webhooks list|retry, payments
+recover|release-abandoned.
 
 With no configuration everything uses paymentgraph.db (SQLite) in the current directory; set
 PAYMENTGRAPH_DATABASE_URL (or pass --database-url) for PostgreSQL. A problem the user can fix (bad
@@ -276,6 +277,25 @@ async def _payments_recover(settings: Settings, older_than_minutes: float) -> in
     return 1 if failed else 0
 
 
+async def _payments_release(settings: Settings, older_than_hours: float | None) -> int:
+    from datetime import timedelta
+
+    from paymentgraph.connection import PaymentGraph
+    from paymentgraph.workflows.release_authorizations import release_abandoned_authorizations
+
+    # An explicit --older-than-hours 0 releases every abandoned cart's hold now; the setting's 0 means off.
+    hours = settings.abandoned_authorization_hours if older_than_hours is None else older_than_hours
+    older_than = timedelta(hours=hours) if hours > 0 or older_than_hours is not None else None
+    async with PaymentGraph.connect(settings=settings) as pg:
+        released = await release_abandoned_authorizations(pg, older_than=older_than)
+    for r in released:
+        line = f"payment {r.payment_id}  cart={r.cart_id or '-'}  {r.reason}  {r.outcome}  {r.error or ''}"
+        print(line.rstrip())
+    failed = sum(1 for r in released if r.outcome == "failed")
+    print(f"released {sum(1 for r in released if r.outcome == 'released')} authorization(s), {failed} failed")
+    return 1 if failed else 0
+
+
 def cmd_webhooks(args: argparse.Namespace) -> int:
     settings = _settings(args)
     _prepare(settings, migrate=False)
@@ -289,6 +309,8 @@ def cmd_payments(args: argparse.Namespace) -> int:
     settings = _settings(args)
     _prepare(settings, migrate=False)
     with _database_errors(settings):
+        if args.action == "release-abandoned":
+            return asyncio.run(_payments_release(settings, args.older_than_hours))
         return asyncio.run(_payments_recover(settings, args.older_than_minutes))
 
 
@@ -387,6 +409,21 @@ def parser() -> argparse.ArgumentParser:
         default=5.0,
         metavar="M",
         help="only operations pending at least M minutes (default 5; 0 settles every pending one)",
+    )
+    release = with_database(
+        command(
+            payment_actions,
+            "release-abandoned",
+            "cancel the authorizations of carts abandoned without an order, and expired ones "
+            "(exit 1 if one could not be canceled)",
+        )
+    )
+    release.add_argument(
+        "--older-than-hours",
+        type=float,
+        metavar="H",
+        help="carts and authorizations idle at least H hours "
+        "(default: $PAYMENTGRAPH_ABANDONED_AUTHORIZATION_HOURS, 6)",
     )
     payments.set_defaults(run=cmd_payments)
 

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     # Age in seconds after which that task settles a pending capture or refund (asks the provider again
     # with the same key); younger ones may still be in flight. 0: every pending one on each pass.
     recover_pending_after_seconds: float = 300.0
+    # Hours after which the authorization of a cart that never became an order is canceled by that task
+    # (Saleor's "release funds for expired checkouts" uses 6); 0 releases only expired authorizations.
+    abandoned_authorization_hours: float = Field(default=6.0, ge=0)
 
     @field_validator("database_url")
     @classmethod

@@ -100,6 +100,13 @@ class ProviderUnavailable(DomainError):
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message, retryable=True, **details)
 
+class AuthorizationPending(NotAllowed):
+    """The provider is still settling the authorization (Stripe ``processing``): no payment yet.
+
+    NOT_ALLOWED to a client that asked for a payment now; ``completeCart`` places the order anyway and
+    the provider's webhook creates the payment (or marks the session ``error``) later.
+    """
+
 
 class IdempotencyKeyReused(DomainError):
     code = ErrorCode.IDEMPOTENCY_KEY_REUSED

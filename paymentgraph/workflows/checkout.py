@@ -10,13 +10,17 @@ crash (same key) or a new run after an interrupted one never authorizes twice or
 - An authorization that needs more from the customer fails with ``PAYMENT_REQUIRES_MORE``; the session
   keeps that status for the client to finish, then a new ``completeCart`` completes.
 - Unlike Medusa (issue #16407), the collection must still match the cart total.
+- An asynchronous payment method (SEPA debit, ACH, bank transfer: the provider reports authorization
+  in progress, session ``pending_authorization``) places the order without a payment; the provider's
+  webhook later creates the payment, or marks the session ``error`` and the order's payment then needs
+  action.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from paymentgraph.errors import InvalidData, NotAllowed, NotFound
+from paymentgraph.errors import AuthorizationPending, InvalidData, NotAllowed, NotFound
 from paymentgraph.workflows.cart_payment import collection_of_cart
 from paymentgraph.workflows.engine import STOP, Step, StepContext, Workflow
 
@@ -25,7 +29,7 @@ if TYPE_CHECKING:
     from paymentgraph.modules.order.dto import OrderDTO
 
 # Sessions that may still be authorized, in order of preference (an authorized one is reused).
-_AUTHORIZABLE = ("authorized", "captured", "pending", "requires_more")
+_AUTHORIZABLE = ("authorized", "captured", "pending_authorization", "pending", "requires_more")
 
 
 async def _order_of_cart(ctx: StepContext, cart_id: str) -> str | None:
@@ -74,11 +78,17 @@ async def _validate_cart(ctx: StepContext) -> dict[str, Any]:
 async def _authorize(ctx: StepContext) -> dict[str, Any]:
     session_id = ctx.results["validate_cart"]["payment_session_id"]
     # Idempotent in the payment module: a session that has its payment returns it, no provider call.
-    payment = await ctx.pg.payment.authorize_payment_session(session_id)
+    try:
+        payment = await ctx.pg.payment.authorize_payment_session(session_id)
+    except AuthorizationPending:
+        # The money is on its way (asynchronous method): the order is placed, the webhook settles it.
+        return {"payment_id": None, "pending_authorization": True}
     return {"payment_id": payment.id}
 
 
 async def _release_payment(ctx: StepContext, output: dict[str, Any]) -> None:
+    if output.get("payment_id") is None:
+        return  # authorization still in progress: nothing is held yet
     payment = await ctx.pg.payment.retrieve_payment(output["payment_id"])
     if payment.captured_amount > payment.refunded_amount:
         # Captured at once by the provider: the money must go back, a cancel is refused.

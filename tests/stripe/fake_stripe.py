@@ -5,6 +5,12 @@ response for a repeated idempotency key (and refuses a reused key with other par
 does), answers with Stripe's real error codes (``payment_intent_unexpected_state``,
 ``charge_already_refunded``, ``card_declined``), keeps ``amount_capturable`` / ``amount_received``,
 and can be told to fail the next N requests with a 500 to show the client's retries.
+
+Asynchronous payment methods: an intent whose ``payment_method_types`` holds ``sepa_debit`` or
+``us_bank_account`` is ``processing`` after confirmation until a test settles it
+(``POST /_test/settle`` with ``payment_intent`` and ``outcome=succeeded|failed``), as the bank would.
+Refunds are kept as objects (``GET /v1/refunds?charge=...`` lists them, newest first, with their
+metadata); ``POST /_test/refund_outside`` refunds as the Stripe dashboard would.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ class FakeStripeState:
     requests: list[Recorded] = field(default_factory=list)
     intents: dict[str, dict[str, Any]] = field(default_factory=dict)
     refunded: dict[str, int] = field(default_factory=dict)
+    refunds: list[dict[str, Any]] = field(default_factory=list)
     replies: dict[str, tuple[str, int, str]] = field(
         default_factory=dict
     )  # key -> (fingerprint, status, body)
@@ -44,6 +51,7 @@ class FakeStripeState:
         self.requests.clear()
         self.intents.clear()
         self.refunded.clear()
+        self.refunds.clear()
         self.replies.clear()
         self.fail_next = 0
 
@@ -71,11 +79,29 @@ def _error(status: int, message: str, *, code: str | None = None, **extra: Any) 
     return web.json_response(body, status=status)
 
 
+ASYNC_METHODS = ("sepa_debit", "us_bank_account")
+
+
 def build_app(state: FakeStripeState) -> web.Application:
     routes = web.RouteTableDef()
 
     def new_id(prefix: str) -> str:
         return f"{prefix}_fake{next(state.counter)}"
+
+    def add_refund(intent: dict[str, Any], amount: int, metadata: dict[str, Any]) -> dict[str, Any]:
+        refund = {
+            "id": new_id("re"),
+            "object": "refund",
+            "amount": amount,
+            "currency": intent["currency"],
+            "charge": intent.get("latest_charge"),
+            "payment_intent": intent["id"],
+            "metadata": metadata,
+            "status": "succeeded",
+        }
+        state.refunds.append(refund)
+        state.refunded[intent["id"]] = state.refunded.get(intent["id"], 0) + amount
+        return refund
 
     @routes.post("/v1/payment_intents")
     async def create_intent(request: web.Request) -> web.Response:
@@ -94,6 +120,7 @@ def build_app(state: FakeStripeState) -> web.Application:
             "customer": params.get("customer"),
             "metadata": params.get("metadata", {}),
             "payment_method": params.get("payment_method"),
+            "payment_method_types": list((params.get("payment_method_types") or {"0": "card"}).values()),
             "status": "requires_confirmation" if params.get("payment_method") else "requires_payment_method",
         }
         if params.get("payment_method") == "pm_card_chargeCustomerFail" and params.get("confirm") == "true":
@@ -120,7 +147,26 @@ def build_app(state: FakeStripeState) -> web.Application:
     @routes.post("/v1/payment_intents/{id}/confirm")
     async def confirm_intent(request: web.Request) -> web.Response:
         intent = state.intents[request.match_info["id"]]
-        if intent["capture_method"] == "manual":
+        intent["latest_charge"] = new_id("ch")
+        if any(method in ASYNC_METHODS for method in intent["payment_method_types"]):
+            intent.update(status="processing")  # the bank answers days later (POST /_test/settle)
+        elif intent["capture_method"] == "manual":
+            intent.update(status="requires_capture", amount_capturable=intent["amount"])
+        else:
+            intent.update(status="succeeded", amount_received=intent["amount"])
+        return web.json_response(intent)
+
+    @routes.post("/_test/settle")
+    async def settle_intent(request: web.Request) -> web.Response:
+        """The bank's answer to a processing intent: ``outcome=succeeded|failed``."""
+        params = request[PARAMS]
+        intent = state.intents[params["payment_intent"]]
+        if params["outcome"] == "failed":
+            intent.update(
+                status="requires_payment_method",
+                last_payment_error={"code": "payment_method_not_available", "type": "card_error"},
+            )
+        elif intent["capture_method"] == "manual":
             intent.update(status="requires_capture", amount_capturable=intent["amount"])
         else:
             intent.update(status="succeeded", amount_received=intent["amount"])
@@ -161,23 +207,25 @@ def build_app(state: FakeStripeState) -> web.Application:
         done = state.refunded.get(intent["id"], 0)
         if done >= intent["amount_received"]:
             return _error(400, "Charge has already been refunded.", code="charge_already_refunded")
-        state.refunded[intent["id"]] = done + amount
-        return web.json_response(
-            {
-                "id": new_id("re"),
-                "object": "refund",
-                "amount": amount,
-                "payment_intent": intent["id"],
-                "status": "succeeded",
-            }
-        )
+        return web.json_response(add_refund(intent, amount, params.get("metadata", {})))
+
+    @routes.get("/v1/refunds")
+    async def list_refunds(request: web.Request) -> web.Response:
+        params = request[PARAMS]
+        found = [
+            r
+            for r in reversed(state.refunds)
+            if r["charge"] == params.get("charge") or r["payment_intent"] == params.get("payment_intent")
+        ]
+        return web.json_response({"object": "list", "data": found, "has_more": False, "url": "/v1/refunds"})
 
     @routes.post("/_test/refund_outside")
     async def refund_outside(request: web.Request) -> web.Response:
-        """Refund an intent in full as the Stripe dashboard would (out of band)."""
-        intent = state.intents[request[PARAMS]["payment_intent"]]
-        state.refunded[intent["id"]] = intent["amount_received"]
-        return web.json_response({})
+        """Refund an intent as the Stripe dashboard would (out of band): ``amount`` or what is left."""
+        params = request[PARAMS]
+        intent = state.intents[params["payment_intent"]]
+        left = intent["amount_received"] - state.refunded.get(intent["id"], 0)
+        return web.json_response(add_refund(intent, int(params.get("amount", left)), {}))
 
     @web.middleware
     async def record(request: web.Request, handler: Any) -> web.StreamResponse:

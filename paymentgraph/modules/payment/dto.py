@@ -54,6 +54,26 @@ class Payment:
     refunded_amount: Decimal = ZERO
     captures: tuple[Capture, ...] = ()
     refunds: tuple[Refund, ...] = ()
+    # When the provider stops holding the authorized money (None: unknown or never).
+    authorization_expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Dispute:
+    """A chargeback reported by the provider, in its latest known state (Stripe's statuses)."""
+
+    id: str
+    payment_id: str
+    provider_id: str
+    external_id: str
+    amount: Decimal
+    currency_code: str
+    reason: str | None
+    status: str
+    evidence_due_by: datetime | None
+    withdrawn_amount: Decimal
+    created_at: datetime
+    updated_at: datetime
 
 
 @dataclass(frozen=True)
@@ -147,6 +167,7 @@ class RecoveredOperation:
 __all__ = [
     "AccountHolder",
     "Capture",
+    "Dispute",
     "Payment",
     "PaymentCollection",
     "PaymentMethod",

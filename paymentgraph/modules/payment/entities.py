@@ -16,7 +16,27 @@ COLLECTION_STATUSES = (
     "partially_captured",
     "completed",
 )
-SESSION_STATUSES = ("pending", "requires_more", "authorized", "captured", "error", "canceled")
+# pending_authorization: the provider is settling the authorization (Stripe "processing": SEPA debit, ACH,
+# bank transfers); its webhook later makes the session authorized (or captured) or error.
+SESSION_STATUSES = (
+    "pending",
+    "requires_more",
+    "authorized",
+    "captured",
+    "error",
+    "canceled",
+    "pending_authorization",
+)
+# Stripe's dispute statuses (warning_*: an inquiry, no money moved yet).
+DISPUTE_STATUSES = (
+    "warning_needs_response",
+    "warning_under_review",
+    "warning_closed",
+    "needs_response",
+    "under_review",
+    "won",
+    "lost",
+)
 # A capture or refund is pending while its provider is asked or its answer is unknown (it still counts
 # against what may be captured or refunded), then succeeded; a refused one is removed.
 OPERATION_STATUSES = ("pending", "succeeded")
@@ -91,6 +111,12 @@ PAYMENT = EntityDef(
         Field("canceled_at", K.DATETIME, nullable=True),
         Field("captured_amount", K.DECIMAL, description="Sum of the payment's captures"),
         Field("refunded_amount", K.DECIMAL, description="Sum of the payment's refunds"),
+        Field(
+            "authorization_expires_at",
+            K.DATETIME,
+            nullable=True,
+            description="When the provider stops holding the authorized money (null: no known end)",
+        ),
         *_TIMESTAMPS,
     ),
     relations=(
@@ -98,6 +124,7 @@ PAYMENT = EntityDef(
         Relation("payment_session", "payment_session", False, "payment_session_id", "id", False),
         Relation("captures", "capture", True, "id", "payment_id"),
         Relation("refunds", "refund", True, "id", "payment_id"),
+        Relation("disputes", "dispute", True, "id", "payment_id"),
     ),
 )
 
@@ -172,6 +199,27 @@ REFUND = EntityDef(
     ),
 )
 
+DISPUTE = EntityDef(
+    name="dispute",
+    module="payment",
+    table=models.Dispute.__table__,  # type: ignore[arg-type]
+    graphql_name="Dispute",
+    id_prefix="disp",
+    fields=(
+        Field("id", K.ID),
+        Field("payment_id", K.ID),
+        Field("provider_id", K.STRING),
+        Field("external_id", K.STRING, description="The provider's dispute id"),
+        Field("amount", K.DECIMAL),
+        Field("currency_code", K.STRING, lowercase=True),
+        Field("reason", K.STRING, nullable=True),
+        Field("status", K.ENUM, enum_values=DISPUTE_STATUSES, enum_name="DisputeStatus"),
+        Field("evidence_due_by", K.DATETIME, nullable=True),
+        *_TIMESTAMPS,
+    ),
+    relations=(Relation("payment", "payment", False, "payment_id", "id", False),),
+)
+
 PAYMENT_PROVIDER = EntityDef(
     name="payment_provider",
     module="payment",
@@ -204,6 +252,7 @@ ENTITIES = (
     CAPTURE,
     REFUND,
     REFUND_REASON,
+    DISPUTE,
     PAYMENT_PROVIDER,
     ACCOUNT_HOLDER,
 )

@@ -97,6 +97,8 @@ class Payment(Base, TimestampMixin, SoftDeleteMixin):
     # capture or refund row under the payment's row lock (so reads and filters need no aggregate).
     captured_amount: Mapped[Decimal] = mapped_column(Money(), nullable=False, default=Decimal(0))
     refunded_amount: Mapped[Decimal] = mapped_column(Money(), nullable=False, default=Decimal(0))
+    # When the provider stops holding the authorized money (Stripe cards: 7 days); None: no known end.
+    authorization_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Capture(Base, TimestampMixin, SoftDeleteMixin):
@@ -131,7 +133,12 @@ class RefundReason(Base, TimestampMixin, SoftDeleteMixin):
 
 class Refund(Base, TimestampMixin, SoftDeleteMixin):
     __tablename__ = "refund"
-    __table_args__ = _operation_indexes("refund")
+    __table_args__ = (
+        *_operation_indexes("refund"),
+        # A provider's refund is recorded once per payment, however often its webhook arrives
+        # (NULLs, refunds not yet matched to a provider refund, are distinct on both databases).
+        Index("UQ_refund_payment_provider_refund", "payment_id", "provider_refund_id", unique=True),
+    )
 
     id: Mapped[str] = mapped_column(String, primary_key=True)
     payment_id: Mapped[str] = mapped_column(
@@ -151,6 +158,34 @@ class Refund(Base, TimestampMixin, SoftDeleteMixin):
     idempotency_key: Mapped[str | None] = mapped_column(String, nullable=True)
     created_by: Mapped[str | None] = mapped_column(String, nullable=True)
     metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSONType, nullable=True)
+    # The provider's id of this refund (Stripe ``re_...``): how a refund reported by webhook is matched.
+    provider_refund_id: Mapped[str | None] = mapped_column(String, nullable=True)
+
+
+class Dispute(Base, TimestampMixin, SoftDeleteMixin):
+    """A chargeback the provider reported (Stripe ``charge.dispute.*``), kept as its latest state."""
+
+    __tablename__ = "dispute"
+    __table_args__ = (Index("UQ_dispute_provider_external", "provider_id", "external_id", unique=True),)
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    payment_id: Mapped[str] = mapped_column(
+        ForeignKey("payment.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    provider_id: Mapped[str] = mapped_column(String, nullable=False)
+    external_id: Mapped[str] = mapped_column(String, nullable=False)
+    amount: Mapped[Decimal] = mapped_column(Money(), nullable=False)
+    currency_code: Mapped[str] = mapped_column(String, nullable=False)
+    reason: Mapped[str | None] = mapped_column(String, nullable=True)
+    status: Mapped[str] = mapped_column(String, nullable=False)
+    evidence_due_by: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # What the bank has taken back from the merchant now (the amount after funds_withdrawn, 0 after
+    # funds_reinstated): counted with refunds in the collection's refunded_amount.
+    withdrawn_amount: Mapped[Decimal] = mapped_column(Money(), nullable=False, default=Decimal(0))
+    # How far the provider's story has got, so an older event arriving late changes nothing: the
+    # number of balance transactions (only grows), then the event's creation time.
+    balance_transaction_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    provider_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class PaymentProvider(Base, TimestampMixin, SoftDeleteMixin):

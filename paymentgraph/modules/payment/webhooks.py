@@ -60,6 +60,7 @@ def stored_payload(result: WebhookResult, body: dict[str, Any]) -> dict[str, Any
         "action": result.action.value,
         "session_id": result.session_id,
         "amount": str(result.amount) if result.amount is not None else None,
+        "details": result.details,
         "event": body,
     }
 
@@ -73,6 +74,7 @@ def result_from_payload(row: WebhookEventRow) -> WebhookResult:
         amount=Decimal(amount) if amount is not None else None,
         event_id=row.event_id,
         event_type=row.event_type,
+        details=payload.get("details"),
     )
 
 

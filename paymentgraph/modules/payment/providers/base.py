@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -32,6 +33,9 @@ class SessionStatus(StrEnum):
     CAPTURED = "captured"
     ERROR = "error"
     CANCELED = "canceled"
+    # The provider is settling the authorization (asynchronous methods: SEPA debit, ACH, bank
+    # transfers); its webhook reports the outcome later.
+    PENDING_AUTHORIZATION = "pending_authorization"
 
 
 class WebhookAction(StrEnum):
@@ -41,6 +45,11 @@ class WebhookAction(StrEnum):
     PENDING = "pending"
     REQUIRES_MORE = "requires_more"
     CANCELED = "canceled"
+    # Authorization in progress at the provider (Stripe payment_intent.processing).
+    PENDING_AUTHORIZATION = "pending_authorization"
+    # Changes made at the provider: refunds (details["refunds"]) and disputes (details["dispute"]).
+    REFUNDED = "refunded"
+    DISPUTE = "dispute"
     NOT_SUPPORTED = "not_supported"
 
 
@@ -108,6 +117,8 @@ class PaymentOutput:
     # Capture only: True when the provider will not capture any more of this payment (Stripe without
     # multicapture releases the rest of the authorization after a partial capture).
     capture_closed: bool = False
+    # Authorize/status: when the provider stops holding the authorized money (None: unknown or never).
+    authorization_expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +156,11 @@ class WebhookResult:
     amount: Decimal | None = None
     event_id: str | None = None  # the provider's event id, used to store each event once
     event_type: str | None = None
+    # JSON-safe facts of a change made at the provider, read when the event is applied:
+    # REFUNDED: {"refunds": [{"id", "amount" (Decimal string), "refund_id" (ours, if we made it)}]};
+    # DISPUTE: {"dispute": {"id", "amount", "currency_code", "reason", "status", "evidence_due_by"
+    # (ISO), "withdrawn" (bool), "balance_transactions" (count), "event_created" (ISO)}}.
+    details: dict[str, Any] | None = None
 
 
 class AbstractPaymentProvider(ABC):

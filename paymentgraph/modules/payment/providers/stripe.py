@@ -31,6 +31,7 @@ from paymentgraph.modules.payment.providers.base import (
     WebhookResult,
 )
 from paymentgraph.modules.payment.providers.stripe_amounts import to_smallest_unit
+from paymentgraph.modules.payment.providers.stripe_changes import StripeChangesMixin
 from paymentgraph.modules.payment.providers.stripe_customers import (
     StripeCustomersMixin,
     customer_id_of,
@@ -40,6 +41,8 @@ from paymentgraph.modules.payment.providers.stripe_customers import (
 )
 from paymentgraph.modules.payment.providers.stripe_errors import error_field, is_refusal, stripe_code
 from paymentgraph.modules.payment.providers.stripe_events import (
+    authorization_expiry,
+    change_object,
     intent_data,
     session_status,
     verify_event,
@@ -64,7 +67,7 @@ _FORWARDED = (
 )
 
 
-class StripeProvider(StripeCustomersMixin, AbstractPaymentProvider):
+class StripeProvider(StripeChangesMixin, StripeCustomersMixin, AbstractPaymentProvider):
     """Stripe PaymentIntents; confirmation happens client-side (Stripe.js), authorize reads the intent."""
 
     identifier = "stripe"
@@ -174,7 +177,8 @@ class StripeProvider(StripeCustomersMixin, AbstractPaymentProvider):
 
     async def get_payment_status(self, input: PaymentInput) -> PaymentOutput:
         intent = await self._retrieve(self._intent_id(input.data, "read the payment status"))
-        return PaymentOutput(intent_data(intent), session_status(intent))
+        expires = authorization_expiry(intent)
+        return PaymentOutput(intent_data(intent), session_status(intent), authorization_expires_at=expires)
 
     async def retrieve_payment(self, input: PaymentInput) -> PaymentOutput:
         intent = await self._retrieve(self._intent_id(input.data, "retrieve the payment"))
@@ -230,7 +234,14 @@ class StripeProvider(StripeCustomersMixin, AbstractPaymentProvider):
         intent_id = self._intent_id(input.data, "refund the payment")
         # The intent's own currency decides the unit, as Medusa does.
         currency = input.data.get("currency") or input.currency_code
-        params = {"payment_intent": intent_id, "amount": to_smallest_unit(input.amount, currency)}
+        params: dict[str, Any] = {
+            "payment_intent": intent_id,
+            "amount": to_smallest_unit(input.amount, currency),
+        }
+        if input.context.idempotency_key:
+            # Our refund id: a charge.refunded event lists this refund, and the module must know it
+            # is this one rather than a refund made in the dashboard.
+            params["metadata"] = {"refund_id": input.context.idempotency_key}
         try:
             await self.client.v1.refunds.create_async(
                 params=params,  # type: ignore[arg-type]
@@ -267,4 +278,7 @@ class StripeProvider(StripeCustomersMixin, AbstractPaymentProvider):
             self.webhook_secret,
             provider_id=self.id,
         )
+        changed = change_object(event)
+        if changed is not None:  # a refund or dispute made at Stripe
+            return await self.change_result(event, changed)
         return webhook_result(event)

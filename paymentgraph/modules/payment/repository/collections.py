@@ -13,13 +13,20 @@ from typing import Any, cast
 from sqlalchemy import RowMapping, Table, bindparam, case, insert, literal_column, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from paymentgraph.modules.payment.models import Payment, PaymentCollection, PaymentProvider, PaymentSession
+from paymentgraph.modules.payment.models import (
+    Dispute,
+    Payment,
+    PaymentCollection,
+    PaymentProvider,
+    PaymentSession,
+)
 from paymentgraph.modules.payment.repository.common import children
 
 COLLECTION = cast(Table, PaymentCollection.__table__)
 _SESSION = cast(Table, PaymentSession.__table__)
 _PAYMENT = cast(Table, Payment.__table__)
 _PROVIDER = cast(Table, PaymentProvider.__table__)
+_DISPUTE = cast(Table, Dispute.__table__)
 
 
 async def sessions_of(session: AsyncSession, collection_ids: Sequence[str]) -> list[PaymentSession]:
@@ -68,7 +75,20 @@ def _recompute_facts() -> Any:
         p.c.captured_amount,
         p.c.refunded_amount,
     ).where(p.c.payment_collection_id == collection_id, p.c.deleted_at.is_(None))
-    return union_all(sessions, payments)
+    d = _DISPUTE
+    disputes = (
+        select(
+            literal_column("'d'"),
+            d.c.payment_id,
+            d.c.status,
+            d.c.currency_code,
+            d.c.amount,
+            d.c.withdrawn_amount,
+        )
+        .select_from(d.join(p, p.c.id == d.c.payment_id))
+        .where(p.c.payment_collection_id == collection_id, p.c.deleted_at.is_(None), d.c.deleted_at.is_(None))
+    )
+    return union_all(sessions, payments, disputes)
 
 
 _RECOMPUTE_FACTS = _recompute_facts()
@@ -102,8 +122,9 @@ async def recompute_facts(conn: AsyncConnection, collection_id: str) -> list[Row
 
     Rows of kind ``s`` are live sessions (session_id, status, currency_code, amount in ``a1``); rows of
     kind ``p`` are live payments (their session_id, status ``live`` or ``canceled``, captured_amount in
-    ``a1``, refunded_amount in ``a2``). Amounts stay exact: they are summed in Python, not in SQL
-    (SQLite keeps money as text).
+    ``a1``, refunded_amount in ``a2``); rows of kind ``d`` are their disputes (payment id, dispute
+    status, amount in ``a1``, the amount withdrawn now in ``a2``). Amounts stay exact: they are summed
+    in Python, not in SQL (SQLite keeps money as text).
     """
     return list((await conn.execute(_RECOMPUTE_FACTS, {"collection_id": collection_id})).mappings())
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from paymentgraph.modules.payment.service.account_holders import AccountHoldersMixin
+from paymentgraph.modules.payment.service.authorization_holds import AuthorizationHoldsMixin
 from paymentgraph.modules.payment.service.authorize import AuthorizeMixin
 from paymentgraph.modules.payment.service.captures import CapturesMixin
 from paymentgraph.modules.payment.service.collection_cancel import CollectionCancelMixin
@@ -33,6 +34,7 @@ class PaymentModuleService(
     AccountHoldersMixin,
     WebhooksMixin,
     RecoveryMixin,
+    AuthorizationHoldsMixin,
 ):
     """The payment module: ``PaymentModuleService(sessionmaker, providers)``; returns DTOs."""
 

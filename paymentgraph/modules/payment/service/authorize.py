@@ -18,7 +18,13 @@ from sqlalchemy.exc import IntegrityError
 from paymentgraph.db.ids import new_id
 from paymentgraph.db.session import read_session, write_transaction
 from paymentgraph.db.types import utcnow
-from paymentgraph.errors import AuthorizationFailed, NotAllowed, RequiresMore, not_found
+from paymentgraph.errors import (
+    AuthorizationFailed,
+    AuthorizationPending,
+    NotAllowed,
+    RequiresMore,
+    not_found,
+)
 from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.providers.base import (
     PaymentInput,
@@ -67,6 +73,15 @@ class AuthorizeMixin(ServiceBase):
             provider.authorize_payment(PaymentInput(data=row["data"] or {}, context=ctx)),
             payment_session_id=id,
         )
+        if output.status == SessionStatus.PENDING_AUTHORIZATION:
+            await self._record_unauthorized(id, output)
+            raise AuthorizationPending(
+                f"Payment session {id} is being authorized by {provider.id} (an asynchronous payment "
+                "method); its payment is created when the provider reports the outcome",
+                payment_session_id=id,
+                provider_id=provider.id,
+                status=output.status.value,
+            )
         if output.status not in _SUCCESS:
             await self._record_unauthorized(id, output)
             status = output.status.value if output.status else "unknown"
@@ -105,6 +120,8 @@ class AuthorizeMixin(ServiceBase):
             row = await payment_repo.lock_session(session, session_id)
             if row is None:
                 return
+            if await payment_repo.live_payment_for_session(session, session_id) is not None:
+                return  # a webhook authorized it meanwhile: that outcome stands
             status = output.status.value if output.status else "error"
             await common.update(session, row, {"status": status, "data": output.data or row.data})
             await recompute_collection(session, row.payment_collection_id)
@@ -155,6 +172,7 @@ class AuthorizeMixin(ServiceBase):
                 "canceled_at": None,
                 "captured_amount": row["amount"] if captured else ZERO,
                 "refunded_amount": ZERO,
+                "authorization_expires_at": None if captured else output.authorization_expires_at,
                 "created_at": now,
                 "updated_at": now,
                 "deleted_at": None,

@@ -139,6 +139,24 @@ def payment_from_columns(
         refunded_amount=row["refunded_amount"],
         captures=tuple(captures),
         refunds=tuple(refunds),
+        authorization_expires_at=row.get("authorization_expires_at"),
+    )
+
+
+def dispute_dto(row: models.Dispute) -> dto.Dispute:
+    return dto.Dispute(
+        id=row.id,
+        payment_id=row.payment_id,
+        provider_id=row.provider_id,
+        external_id=row.external_id,
+        amount=row.amount,
+        currency_code=row.currency_code,
+        reason=row.reason,
+        status=row.status,
+        evidence_due_by=row.evidence_due_by,
+        withdrawn_amount=row.withdrawn_amount,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 

@@ -4,6 +4,9 @@ Unlike Medusa (reference section 4.10, quirks 1 and 2) this runs after every cha
 the numbers, and authorized_amount counts only sessions in the collection's currency whose payment
 is live and not canceled.
 
+refunded_amount counts succeeded refunds and the money disputes hold withdrawn (a chargeback returned
+it to the customer as a refund would; a dispute won and reinstated no longer counts).
+
 Status, first match wins (captured = succeeded captures only; refunds never change status):
 
 - ``completed`` when captured >= amount (and something was captured or authorized; sets completed_at);
@@ -70,6 +73,7 @@ async def recompute_locked(conn: AsyncConnection, collection: Mapping[Any, Any])
     # Payments' running sums hold succeeded captures and refunds only (pending ones are not money yet).
     captured = sum((p["a1"] for p in payments), ZERO)
     refunded = sum((p["a2"] for p in payments), ZERO)
+    refunded += sum((f["a2"] for f in facts if f["kind"] == "d"), ZERO)
     amount = collection["amount"]
 
     if not sessions:

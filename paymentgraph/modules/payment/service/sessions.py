@@ -259,6 +259,14 @@ class SessionsMixin(ServiceBase):
                 payment_session_id=id,
                 payment_id=payment.id,
             )
+        if row.status == "pending_authorization":
+            # The provider is moving the money (it cannot cancel a processing debit): keep the session
+            # so its outcome is recorded when the provider reports it.
+            raise NotAllowed(
+                f"Payment session {id} is being authorized by {row.provider_id} (an asynchronous "
+                "payment method); it can be deleted once the provider reports the outcome",
+                payment_session_id=id,
+            )
         provider = self._provider(row.provider_id)
         await self._call(
             provider.id,

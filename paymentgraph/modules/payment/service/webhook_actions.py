@@ -4,12 +4,17 @@ Each action re-reads our state (and, through authorize, the provider's) instead 
 events arrive in: authorizing twice returns the same payment, a capture is recorded once however
 often ``captured`` arrives (and never on top of a capture made through the API: issues #13301,
 #11090), and a late ``failed``/``requires_more``/``canceled`` never undoes an authorized session.
+
+Asynchronous payment methods: ``pending_authorization`` (Stripe ``processing``) marks a session whose
+money is on its way; ``authorized``/``captured`` then create its payment as for a card, and ``failed``
+makes it ``error`` (no payment ever existed, so nothing is held; the order's payment needs action).
+Refunds and disputes made at the provider are recorded by ``provider_changes``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -29,8 +34,8 @@ from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.providers.base import WebhookAction, WebhookResult
 from paymentgraph.modules.payment.repository import common
 from paymentgraph.modules.payment.repository import payments as payment_repo
-from paymentgraph.modules.payment.service.base import ServiceBase
 from paymentgraph.modules.payment.service.mapping import load_payments
+from paymentgraph.modules.payment.service.provider_changes import ProviderChangesMixin
 from paymentgraph.modules.payment.service.recompute import recompute_collection
 from paymentgraph.modules.payment.webhooks import WebhookApplied
 
@@ -44,12 +49,8 @@ _SETTLED = {"authorized", "captured", "canceled"}
 _HOOKED = {WebhookAction.AUTHORIZED, WebhookAction.CAPTURED, WebhookAction.PENDING}
 
 
-class WebhookActionsMixin(ServiceBase):
+class WebhookActionsMixin(ProviderChangesMixin):
     if TYPE_CHECKING:
-
-        async def authorize_payment_session(
-            self, id: str, context: Mapping[str, Any] | None = None
-        ) -> dto.Payment: ...
 
         async def cancel_payment(self, id: str) -> dto.Payment: ...
 
@@ -97,6 +98,15 @@ class WebhookActionsMixin(ServiceBase):
             await self._set_session_status(session_id, "requires_more")
         elif action == WebhookAction.CANCELED:
             await self._cancel_from_webhook(session_id)
+        elif action == WebhookAction.PENDING_AUTHORIZATION:
+            # Only from where a customer left it: a late "processing" never undoes a failure.
+            await self._set_session_status(
+                session_id, "pending_authorization", only_from=("pending", "requires_more")
+            )
+        elif action == WebhookAction.REFUNDED:
+            await self._record_provider_refunds(session_id, result)
+        elif action == WebhookAction.DISPUTE:
+            await self._record_dispute(provider_id, session_id, result)
         # PENDING: nothing changes; the stored event is the record.
         if action in _HOOKED:
             applied = WebhookApplied(
@@ -188,10 +198,14 @@ class WebhookActionsMixin(ServiceBase):
             await recompute_collection(session, payment.payment_collection_id)
             return (await load_payments(session, [payment]))[0]
 
-    async def _set_session_status(self, session_id: str, status: str) -> None:
+    async def _set_session_status(
+        self, session_id: str, status: str, *, only_from: tuple[str, ...] | None = None
+    ) -> None:
         async with write_transaction(self.sessionmaker) as session:
             row = await payment_repo.lock_session(session, session_id)
             if row is None or row.status in _SETTLED:
+                return
+            if only_from is not None and row.status not in only_from:
                 return
             if await payment_repo.live_payment_for_session(session, session_id) is not None:
                 return
