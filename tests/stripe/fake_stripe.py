@@ -148,6 +148,10 @@ def build_app(state: FakeStripeState) -> web.Application:
     async def confirm_intent(request: web.Request) -> web.Response:
         intent = state.intents[request.match_info["id"]]
         intent["latest_charge"] = new_id("ch")
+        capture_before = request[PARAMS].get("capture_before")  # test-only: the card's authorization end
+        if capture_before is not None:
+            details = {"type": "card", "card": {"capture_before": int(capture_before)}}
+            intent["latest_charge"] = {"id": intent["latest_charge"], "payment_method_details": details}
         if any(method in ASYNC_METHODS for method in intent["payment_method_types"]):
             intent.update(status="processing")  # the bank answers days later (POST /_test/settle)
         elif intent["capture_method"] == "manual":

@@ -95,11 +95,15 @@ class StripeShop:
         return str(body["errors"][0]["extensions"]["code"])
 
     async def cart(self, data: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
-        """A 30.00 EUR cart in a region offering Stripe, with a Stripe session: (cart, collection, session)."""
+        """A 30.00 EUR cart in a region offering Stripe, with a Stripe session.
+
+        Returns (cart id, collection id, session)."""
         region = await self.ok('mutation { createRegion(input: {name: "EU", currencyCode: "eur"}) { id } }')
         region_id = region["createRegion"]["id"]
         await self.ok(
-            "mutation($r: ID!, $p: ID!) { createRegionPaymentProviderLink(regionId: $r, paymentProviderId: $p) }",
+            """mutation($r: ID!, $p: ID!) {
+              createRegionPaymentProviderLink(regionId: $r, paymentProviderId: $p)
+            }""",
             {"r": region_id, "p": STRIPE},
         )
         items = [{"title": "Lamp", "quantity": 3, "unitPrice": "10.00"}]
@@ -140,7 +144,9 @@ class StripeShop:
         response.raise_for_status()
         return dict(response.json())
 
-    async def deliver(self, event_type: str, obj: dict[str, Any], *, event_id: str, created: int | None = None) -> None:
+    async def deliver(
+        self, event_type: str, obj: dict[str, Any], *, event_id: str, created: int | None = None
+    ) -> None:
         """Post a signed Stripe event about ``obj`` to the app, as Stripe does; it must be accepted."""
         event = {
             "id": event_id,

@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-import httpx
 import pytest
 from fake_stripe import FakeStripeState
 from provider_changes_support import StripeShop, served_app, stripe_app_settings
@@ -38,8 +37,10 @@ async def settle(shop: StripeShop, intent_id: str, outcome: str) -> dict[str, ob
     return dict(response.json())
 
 
-async def placed_while_processing(shop: StripeShop, data: dict[str, object]) -> tuple[str, str, dict[str, object]]:
-    """A cart paid by an asynchronous method and completed while the bank works: (order, collection, session)."""
+async def placed_while_processing(
+    shop: StripeShop, data: dict[str, object]
+) -> tuple[str, str, dict[str, object]]:
+    """A cart paid by an asynchronous method, completed while the bank works: (order, collection, session)."""
     cart_id, collection_id, session = await shop.cart({**data, "capture_method": "automatic"})
     assert (await shop.confirm(session["data"]["id"]))["status"] == "processing"
     order = await shop.complete(cart_id)
@@ -60,7 +61,9 @@ async def test_a_sepa_debit_places_the_order_then_its_success_captures_the_payme
     order_id, collection_id, session = await placed_while_processing(shop, SEPA)
     intent_id = session["data"]["id"]
     # The provider's processing event changes nothing further (already pending authorization).
-    await shop.deliver("payment_intent.processing", await shop.intent(intent_id), event_id="evt_sepa_processing")
+    await shop.deliver(
+        "payment_intent.processing", await shop.intent(intent_id), event_id="evt_sepa_processing"
+    )
     assert (await shop.session(session["id"]))["status"] == "PENDING_AUTHORIZATION"
 
     succeeded = await settle(shop, intent_id, "succeeded")
@@ -76,14 +79,20 @@ async def test_a_sepa_debit_places_the_order_then_its_success_captures_the_payme
     )
     assert collection["paymentSessions"][0]["status"] == "AUTHORIZED"
     # A late processing event does not undo it; the order is still the one placed earlier.
-    await shop.deliver("payment_intent.processing", {**succeeded, "status": "processing"}, event_id="evt_late")
+    await shop.deliver(
+        "payment_intent.processing", {**succeeded, "status": "processing"}, event_id="evt_late"
+    )
     assert (await shop.session(session["id"]))["status"] == "AUTHORIZED"
-    order = await shop.ok("query($id: ID!) { order(id: $id) { id paymentCollections { id } } }", {"id": order_id})
+    order = await shop.ok(
+        "query($id: ID!) { order(id: $id) { id paymentCollections { id } } }", {"id": order_id}
+    )
     assert order["order"]["paymentCollections"] == [{"id": collection_id}]
 
 
-async def test_a_failed_debit_leaves_the_order_with_a_session_in_error_and_nothing_held(shop: StripeShop) -> None:
-    order_id, collection_id, session = await placed_while_processing(shop, SEPA)
+async def test_a_failed_debit_leaves_the_order_with_a_session_in_error_and_nothing_held(
+    shop: StripeShop,
+) -> None:
+    _, collection_id, session = await placed_while_processing(shop, SEPA)
     intent_id = session["data"]["id"]
     failed = await settle(shop, intent_id, "failed")
     await shop.deliver("payment_intent.payment_failed", failed, event_id="evt_sepa_failed")
@@ -99,7 +108,9 @@ async def test_a_failed_debit_leaves_the_order_with_a_session_in_error_and_nothi
 
 async def test_while_the_bank_works_the_session_cannot_be_deleted(shop: StripeShop) -> None:
     _, _, session = await placed_while_processing(shop, SEPA)
-    code = await shop.error_code("mutation($id: ID!) { deletePaymentSession(id: $id) { deleted } }", {"id": session["id"]})
+    code = await shop.error_code(
+        "mutation($id: ID!) { deletePaymentSession(id: $id) { deleted } }", {"id": session["id"]}
+    )
     assert code == "NOT_ALLOWED"
     assert (await shop.session(session["id"]))["status"] == "PENDING_AUTHORIZATION"
     code = await shop.error_code(
@@ -130,12 +141,12 @@ async def test_a_card_authorization_carries_its_expiry(shop: StripeShop) -> None
     [payment] = (await shop.collection(collection_id))["payments"]
     expires = datetime.fromisoformat(payment["authorizationExpiresAt"])
     # Stripe holds an uncaptured card payment for 7 days after authorization.
-    assert before + timedelta(days=7) - timedelta(minutes=5) <= expires <= before + timedelta(days=7, minutes=5)
+    assert (
+        before + timedelta(days=7) - timedelta(minutes=5) <= expires <= before + timedelta(days=7, minutes=5)
+    )
 
 
-async def test_async_sessions_are_reported_by_the_webhook_event_list(
-    shop: StripeShop, fake_stripe: tuple[str, FakeStripeState]
-) -> None:
+async def test_async_sessions_are_reported_by_the_webhook_event_list(shop: StripeShop) -> None:
     _, _, session = await placed_while_processing(shop, SEPA)
     await shop.deliver(
         "payment_intent.processing", await shop.intent(session["data"]["id"]), event_id="evt_listed"
@@ -149,4 +160,3 @@ async def test_async_sessions_are_reported_by_the_webhook_event_list(
             "paymentSessionId": session["id"],
         }
     ]
-    assert httpx  # the fake is reached over HTTP only

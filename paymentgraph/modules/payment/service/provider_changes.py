@@ -22,7 +22,14 @@ from typing import TYPE_CHECKING, Any
 
 from paymentgraph.db.ids import new_id
 from paymentgraph.db.session import read_session, write_transaction
-from paymentgraph.errors import AuthorizationFailed, Conflict, InvalidData, RequiresMore, not_found
+from paymentgraph.errors import (
+    AuthorizationFailed,
+    AuthorizationPending,
+    Conflict,
+    InvalidData,
+    RequiresMore,
+    not_found,
+)
 from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.entities import DISPUTE_STATUSES
 from paymentgraph.modules.payment.providers.base import WebhookResult
@@ -57,7 +64,7 @@ class ProviderChangesMixin(ServiceBase):
         try:
             # Auto-capture whose succeeded event was not applied yet: authorizing reads it as captured.
             return (await self.authorize_payment_session(session_id)).id
-        except (AuthorizationFailed, RequiresMore) as exc:
+        except (AuthorizationFailed, AuthorizationPending, RequiresMore) as exc:
             raise Conflict(
                 f"Payment session {session_id} has no payment yet for this provider change "
                 f"({exc.message}); the event is retried later",

@@ -23,6 +23,7 @@ from paymentgraph.db.session import read_session, write_transaction
 from paymentgraph.db.types import utcnow
 from paymentgraph.errors import (
     AuthorizationFailed,
+    AuthorizationPending,
     Conflict,
     DomainError,
     InvalidData,
@@ -137,7 +138,7 @@ class WebhookActionsMixin(ProviderChangesMixin):
     async def _authorize_from_webhook(self, session_id: str) -> dto.Payment | None:
         try:
             return await self.authorize_payment_session(session_id)
-        except (AuthorizationFailed, RequiresMore) as exc:
+        except (AuthorizationFailed, AuthorizationPending, RequiresMore) as exc:
             # authorize read the intent itself and recorded where it stands now (a later event moved
             # it on, e.g. canceled): that is the state to keep, and the event is done.
             logger.info("webhook authorization of %s not applied: %s", session_id, exc.message)
