@@ -100,6 +100,7 @@ class ProviderUnavailable(DomainError):
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message, retryable=True, **details)
 
+
 class AuthorizationPending(NotAllowed):
     """The provider is still settling the authorization (Stripe ``processing``): no payment yet.
 
