@@ -54,7 +54,13 @@ async def placed_while_processing(
     )
     # The same completion again returns the same order (the cart is completed).
     assert (await shop.complete(cart_id))["id"] == order["id"]
+    assert await payment_status(shop, order["id"]) == "AWAITING"
     return order["id"], collection_id, session
+
+
+async def payment_status(shop: StripeShop, order_id: str) -> str:
+    order = await shop.ok("query($id: ID!) { order(id: $id) { paymentStatus } }", {"id": order_id})
+    return str(order["order"]["paymentStatus"])
 
 
 async def test_a_sepa_debit_places_the_order_then_its_success_captures_the_payment(shop: StripeShop) -> None:
@@ -78,6 +84,7 @@ async def test_a_sepa_debit_places_the_order_then_its_success_captures_the_payme
         None,
     )
     assert collection["paymentSessions"][0]["status"] == "AUTHORIZED"
+    assert await payment_status(shop, order_id) == "CAPTURED"
     # A late processing event does not undo it; the order is still the one placed earlier.
     await shop.deliver(
         "payment_intent.processing", {**succeeded, "status": "processing"}, event_id="evt_late"
@@ -92,7 +99,7 @@ async def test_a_sepa_debit_places_the_order_then_its_success_captures_the_payme
 async def test_a_failed_debit_leaves_the_order_with_a_session_in_error_and_nothing_held(
     shop: StripeShop,
 ) -> None:
-    _, collection_id, session = await placed_while_processing(shop, SEPA)
+    order_id, collection_id, session = await placed_while_processing(shop, SEPA)
     intent_id = session["data"]["id"]
     failed = await settle(shop, intent_id, "failed")
     await shop.deliver("payment_intent.payment_failed", failed, event_id="evt_sepa_failed")
@@ -101,6 +108,7 @@ async def test_a_failed_debit_leaves_the_order_with_a_session_in_error_and_nothi
     assert collection["status"] == "AWAITING"
     assert Decimal(collection["authorizedAmount"]) == Decimal(collection["capturedAmount"]) == 0
     assert collection["payments"] == []
+    assert await payment_status(shop, order_id) == "REQUIRES_ACTION"
     # Reordered: a processing event delivered after the failure does not revive the session.
     await shop.deliver("payment_intent.processing", {**failed, "status": "processing"}, event_id="evt_old")
     assert (await shop.session(session["id"]))["status"] == "ERROR"
@@ -151,8 +159,8 @@ async def test_async_sessions_are_reported_by_the_webhook_event_list(shop: Strip
     await shop.deliver(
         "payment_intent.processing", await shop.intent(session["data"]["id"]), event_id="evt_listed"
     )
-    events = await shop.ok("{ webhookEvents { eventId action status paymentSessionId } }")
-    assert events["webhookEvents"] == [
+    events = await shop.ok("{ webhookEvents { items { eventId action status paymentSessionId } } }")
+    assert events["webhookEvents"]["items"] == [
         {
             "eventId": "evt_listed",
             "action": "pending_authorization",
