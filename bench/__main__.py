@@ -62,16 +62,14 @@ async def _nested(
     try:
         async with PaymentGraph.connect(pg_url) as pg, httpx.AsyncClient(timeout=60) as client:
             with serving(pg_url, workers=1) as url:
-                targets = Targets(
-                    pool, pg, schema, lambda: Context(pg=pg, scope="admin"), (client, url), stock
-                )
+                targets = Targets(pool, pg, schema, lambda: Context(pg=pg), (client, url), stock)
                 rows = await run_nested(targets, scale.runs)
             report.add("Nested read, PostgreSQL", nested_table(rows) + _NESTED_NOTE)
             if args.profile:
                 await _profile(targets, report)
         if not args.skip_sqlite:
             async with PaymentGraph.connect(sqlite_url) as lite:
-                targets = Targets(pool, lite, schema, lambda: Context(pg=lite, scope="admin"), None)
+                targets = Targets(pool, lite, schema, lambda: Context(pg=lite), None)
                 runs = {n: max(5, r // 4) for n, r in scale.runs.items()}
                 lite_rows = await run_nested(targets, runs)
             report.add(

@@ -1,5 +1,5 @@
 """The ``paymentgraph`` command: serve, migrate, seed --demo, schema, webhooks list|retry, payments
-recover|release-abandoned.
+recover|release-abandoned, api-keys create|list.
 
 With no configuration everything uses paymentgraph.db (SQLite) in the current directory; set
 PAYMENTGRAPH_DATABASE_URL (or pass --database-url) for PostgreSQL. A problem the user can fix (bad
@@ -129,17 +129,25 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def admin_access_hint(settings: Settings) -> str | None:
+async def _live_api_keys(settings: Settings) -> int:
+    from paymentgraph.connection import PaymentGraph
+
+    async with PaymentGraph.connect(settings=settings) as pg:
+        return sum(1 for key in await pg.identity.api_keys.list() if key.revoked_at is None)
+
+
+def admin_access_hint(settings: Settings, live_api_keys: int = 0) -> str | None:
     """What to do when nothing can use the admin scope (None when something can).
 
-    The one place that knows every kind of admin credential: bootstrap tokens from the environment
-    today; when stored API keys land, a live key counts too and the hint names the command creating one.
+    The one place that knows every kind of admin credential: bootstrap tokens from the environment and
+    stored API keys (``live_api_keys``: how many are not revoked).
     """
-    if settings.admin_token_set:
+    if settings.admin_token_set or live_api_keys:
         return None
     return (
-        "paymentgraph: no admin token is configured, so admin fields answer UNAUTHENTICATED; "
-        "set PAYMENTGRAPH_ADMIN_TOKENS to a comma-separated list of secret bearer tokens "
+        "paymentgraph: no admin token or API key exists, so admin fields answer UNAUTHENTICATED; "
+        'create a key with `paymentgraph api-keys create --title "ops"`, or set '
+        "PAYMENTGRAPH_ADMIN_TOKENS to a comma-separated list of secret bearer tokens "
         "(e.g. PAYMENTGRAPH_ADMIN_TOKENS=$(openssl rand -hex 32))"
     )
 
@@ -149,7 +157,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     _prepare(settings, migrate=not args.no_migrate)
-    hint = admin_access_hint(settings)
+    live_keys = 0
+    if not settings.admin_token_set:
+        with _database_errors(settings):
+            live_keys = asyncio.run(_live_api_keys(settings))
+    hint = admin_access_hint(settings, live_keys)
     if hint:
         print(hint, file=sys.stderr, flush=True)
     graphiql = f"GraphiQL at http://{args.host}:{args.port}/graphql ({_display_url(settings)})"
@@ -325,6 +337,29 @@ def _minutes(text: str) -> float:
     return minutes
 
 
+async def _api_keys(settings: Settings, action: str, title: str | None) -> int:
+    from paymentgraph.connection import PaymentGraph
+
+    async with PaymentGraph.connect(settings=settings) as pg:
+        if action == "create":
+            created = await pg.identity.api_keys.create(title or "", created_by="cli")
+            print(f"{created.api_key.id}  {created.api_key.title}")
+            print(f"token (shown once, store it now): {created.token}")
+            return 0
+        for key in await pg.identity.api_keys.list():
+            state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "live"
+            used = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never"
+            print(f"{key.id}  {key.redacted}  {state}  last used {used}  {key.title}")
+    return 0
+
+
+def cmd_api_keys(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    _prepare(settings, migrate=args.action == "create" and not args.no_migrate)
+    with _database_errors(settings):
+        return asyncio.run(_api_keys(settings, args.action, getattr(args, "title", None)))
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="paymentgraph", description=DESCRIPTION)
     commands = root.add_subparsers(dest="command", required=True, title="commands", metavar="COMMAND")
@@ -426,6 +461,16 @@ def parser() -> argparse.ArgumentParser:
         "(default: $PAYMENTGRAPH_ABANDONED_AUTHORIZATION_HOURS, 6)",
     )
     payments.set_defaults(run=cmd_payments)
+
+    api_keys = command(commands, "api-keys", "create or list admin API keys (Authorization: Bearer <token>)")
+    key_actions = api_keys.add_subparsers(dest="action", required=True, title="actions", metavar="ACTION")
+    create_key = with_database(command(key_actions, "create", "a new admin API key; prints its token once"))
+    create_key.add_argument("--title", required=True, help="what the key is for, e.g. 'ops laptop'")
+    create_key.add_argument(
+        "--no-migrate", action="store_true", help="do not migrate; refuse a database that needs it"
+    )
+    with_database(command(key_actions, "list", "every API key, redacted, with when it was last used"))
+    api_keys.set_defaults(run=cmd_api_keys)
 
     schema = command(commands, "schema", "print the served GraphQL schema (SDL)")
     schema.add_argument(

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     # Hours after which the authorization of a cart that never became an order is canceled by that task
     # (Saleor's "release funds for expired checkouts" uses 6); 0 releases only expired authorizations.
     abandoned_authorization_hours: float = Field(default=6.0, ge=0)
+    # Customer sessions (login, registerCustomer) last this long unless revoked by logout.
+    customer_session_days: float = Field(default=30.0, gt=0)
+    # Failed logins allowed per email and per client address within the window, then TOO_MANY_REQUESTS.
+    login_failures_per_email: int = Field(default=5, ge=1)
+    login_failures_per_address: int = Field(default=50, ge=1)
+    login_failure_window_seconds: int = Field(default=900, ge=1)
 
     @field_validator("database_url")
     @classmethod
@@ -64,4 +70,9 @@ class Settings(BaseSettings):
 
     @property
     def admin_token_set(self) -> frozenset[str]:
-        return frozenset(t.strip() for t in self.admin_tokens.split(",") if t.strip())
+        return frozenset(self.admin_token_list)
+
+    @property
+    def admin_token_list(self) -> tuple[str, ...]:
+        """The bootstrap tokens in order: the n-th acts as "token:<n>" (1-based) in audit fields."""
+        return tuple(t.strip() for t in self.admin_tokens.split(",") if t.strip())

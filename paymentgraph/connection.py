@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from paymentgraph.config import Settings
 from paymentgraph.db import migrate as migrations
 from paymentgraph.db.session import create_engine, create_sessionmaker
+from paymentgraph.identity import IdentityService
+from paymentgraph.identity.throttle import ThrottleLimits
 from paymentgraph.links.registry import Registry, default_registry
 from paymentgraph.links.service import LinkService
 from paymentgraph.modules.cart.service import CartModuleService
@@ -50,6 +53,17 @@ class PaymentGraph:
         self.region = RegionModuleService(self.sessionmaker)
         self.link = LinkService(self.sessionmaker, registry)
         self.query = QueryGraph(self.sessionmaker, registry)
+        self.identity = IdentityService(
+            self.sessionmaker,
+            self.customer,
+            bootstrap_tokens=settings.admin_token_list,
+            session_lifetime=timedelta(days=settings.customer_session_days),
+            throttle=ThrottleLimits(
+                settings.login_failures_per_email,
+                settings.login_failures_per_address,
+                timedelta(seconds=settings.login_failure_window_seconds),
+            ),
+        )
         # A webhook that pays for a cart without an order completes it (Medusa's processPaymentWorkflow);
         # registered here so the Python API behaves like the served app.
         self.payment.add_webhook_hook(cart_completion_hook(self))

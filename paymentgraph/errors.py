@@ -12,6 +12,9 @@ Hierarchy::
       ProviderError       PROVIDER_ERROR        the provider definitely refused (nothing happened there)
       ProviderUnavailable PROVIDER_UNAVAILABLE  the outcome is unknown (answer lost, provider down)
       IdempotencyKeyReused / IdempotencyKeyInUse
+      Unauthenticated     UNAUTHENTICATED
+      Forbidden           FORBIDDEN
+      TooManyRequests     TOO_MANY_REQUESTS
 
 Services raise these; ``schema/errors.py`` is the only place that turns them into GraphQL errors.
 """
@@ -38,6 +41,7 @@ class ErrorCode(StrEnum):
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
     PROVIDER_UNAVAILABLE = "PROVIDER_UNAVAILABLE"
+    TOO_MANY_REQUESTS = "TOO_MANY_REQUESTS"
 
 
 class DomainError(Exception):
@@ -115,6 +119,24 @@ class IdempotencyKeyReused(DomainError):
 
 class IdempotencyKeyInUse(DomainError):
     code = ErrorCode.IDEMPOTENCY_KEY_IN_USE
+
+
+class Unauthenticated(DomainError):
+    """No valid credential: a token that is unknown, revoked or expired, or a wrong email or password."""
+
+    code = ErrorCode.UNAUTHENTICATED
+
+
+class Forbidden(DomainError):
+    """A valid credential whose scope may not do this."""
+
+    code = ErrorCode.FORBIDDEN
+
+
+class TooManyRequests(DomainError):
+    """Refused until ``retryAfter`` seconds have passed (failed logins)."""
+
+    code = ErrorCode.TOO_MANY_REQUESTS
 
 
 def not_found(entity: str, id: str) -> NotFound:

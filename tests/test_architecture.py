@@ -25,6 +25,14 @@ FORBIDDEN = {
     "links": (*API_LAYER, "paymentgraph.query", "paymentgraph.workflows"),
     "query": (*API_LAYER, "paymentgraph.workflows"),
     "workflows": API_LAYER,
+    # identity sits below schema/, beside the modules: it reaches customers through the service it is given.
+    "identity": (
+        *API_LAYER,
+        "paymentgraph.modules",
+        "paymentgraph.links",
+        "paymentgraph.query",
+        "paymentgraph.workflows",
+    ),
 }
 # Alembic's env must see every table, so it may import the registry (it runs only as a migration).
 ALLOWED = {

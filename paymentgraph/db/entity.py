@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy import Column, ColumnElement, FromClause, Table
 
+from paymentgraph.db.reach import OPEN, Reach
+
 
 class FieldKind(StrEnum):
     ID = "id"
@@ -85,6 +87,7 @@ class EntityDef:
     soft_delete: bool = True  # reads skip rows whose deleted_at is set
     primary_key: str = "id"
     description: str | None = None
+    reach: Reach = OPEN  # who may read it, and who owns a row (db/reach.py)
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property

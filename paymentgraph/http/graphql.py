@@ -22,7 +22,6 @@ from strawberry.types.graphql import OperationType
 
 from paymentgraph.errors import ErrorCode
 from paymentgraph.http import graphiql
-from paymentgraph.schema.auth import Credential, authenticate
 from paymentgraph.schema.context import Context
 from paymentgraph.schema.errors import format_errors
 
@@ -119,10 +118,9 @@ async def graphql_endpoint(request: Request) -> Response:
     except BadRequest as exc:
         return _refusal(exc.message, exc.status, ErrorCode.GRAPHQL_VALIDATION_FAILED, headers)
 
-    credential = authenticate(request.headers.get("authorization"), settings.admin_token_set)
     context = Context(
         pg=state.pg,
-        scope="admin" if credential is Credential.ADMIN else "store",
+        principal=await state.pg.identity.authenticate(request.headers.get("authorization")),
         request=request,
         request_id=request_id,
         idempotency_key=request.headers.get("idempotency-key"),

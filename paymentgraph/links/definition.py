@@ -52,6 +52,9 @@ class LinkDefinition:
     id_prefix: str  # e.g. "capaycol"
     left: LinkEnd
     right: LinkEnd
+    # "left" or "right": that end's entity owns the rows at the other end (the customer owns its account
+    # holders), so a customer reads only their own; see db/reach.py.
+    owner: str | None = None
 
     @property
     def name(self) -> str:
@@ -94,6 +97,8 @@ class ReadOnlyLink:
     target_key: str = "id"
     many: bool = False
     nullable: bool = True
+    # The list field the target gets back, e.g. "carts" on customer (the rows whose column holds its id).
+    reverse_field: str | None = None
 
 
 @dataclass(frozen=True)

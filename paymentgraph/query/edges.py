@@ -105,6 +105,10 @@ class EdgeIndex:
         for ro in registry.readonly_links:
             source, target = registry.entities[ro.source], registry.entities[ro.target]
             self._add(Edge(ro.field, "readonly", source, target, ro.many, ro.source_key, ro.target_key))
+            if ro.reverse_field is not None:
+                self._add(
+                    Edge(ro.reverse_field, "readonly", target, source, True, ro.target_key, ro.source_key)
+                )
         for link in registry.links:
             table = registry.link_table(link)
             left, right = registry.entities[link.left.entity], registry.entities[link.right.entity]

@@ -19,6 +19,7 @@ from paymentgraph.links.registry import Registry
 from paymentgraph.query.edges import EdgeIndex
 from paymentgraph.query.fields import parse_fields
 from paymentgraph.query.loaders import load_root
+from paymentgraph.query.ownership import OWNER_PARAM
 from paymentgraph.query.planner import Planner, RootPlan, pagination_request
 from paymentgraph.query.selection import Request, Selection
 
@@ -86,7 +87,8 @@ class QueryGraph:
         if request.selection.entity not in self.edges.entities:
             request.selection.entity = self.entity(request.selection.entity).name
         plan = self._plan(request)
-        rows, count = await load_root(self.read_engine, plan)
+        params = {OWNER_PARAM: request.owner} if request.owned else None
+        rows, count = await load_root(self.read_engine, plan, params)
         metadata: dict[str, Any] = {"skip": request.skip or 0, "take": request.take}
         if count is not None:
             metadata["count"] = count
@@ -103,6 +105,7 @@ class QueryGraph:
             request.skip,
             request.take,
             request.with_count,
+            request.owned,
         )
         plan = self._plans.get(key)
         if plan is None:

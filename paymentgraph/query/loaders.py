@@ -27,8 +27,9 @@ Row = dict[str, Any]
 class RequestConnection:
     """One pooled connection for the statements of one request, used by one statement at a time."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, params: dict[str, Any] | None = None) -> None:
         self.engine = engine
+        self.params = params  # bound in every statement of the request (the owner of owned rows)
         self._conn: AsyncConnection | None = None
         self._turn = asyncio.Lock()
 
@@ -36,6 +37,8 @@ class RequestConnection:
         async with self._turn:
             if self._conn is None:
                 self._conn = await self.engine.connect()
+            if self.params:
+                parameters = {**self.params, **(parameters or {})}
             return await self._conn.execute(statement, parameters)
 
     async def close(self) -> None:
@@ -91,9 +94,11 @@ class RequestLoaders:
         return loader
 
 
-async def load_root(engine: AsyncEngine, plan: RootPlan) -> tuple[list[Row], int | None]:
+async def load_root(
+    engine: AsyncEngine, plan: RootPlan, params: dict[str, Any] | None = None
+) -> tuple[list[Row], int | None]:
     """The root rows with their whole subtree, and the total count when the plan has one."""
-    conn = RequestConnection(engine)
+    conn = RequestConnection(engine, params)
     try:
         rows = await _root_rows(conn, plan)
         count = await _count(conn, plan) if plan.count_statement is not None else None

@@ -23,6 +23,7 @@ from paymentgraph.errors import InvalidData
 from paymentgraph.query.edges import Edge, EdgeIndex, field_value, live_condition
 from paymentgraph.query.filters import compile_filters
 from paymentgraph.query.ordering import order_by
+from paymentgraph.query.ownership import Ownership
 from paymentgraph.query.selection import Child, Request, Selection
 
 PARENT_KEY = "qg_parent_key"
@@ -65,16 +66,18 @@ class Planner:
     def __init__(self, edges: EdgeIndex, dialect: str) -> None:
         self.edges = edges
         self.dialect = dialect
+        self.ownership = Ownership(edges.registry)
 
     def plan(self, request: Request) -> RootPlan:
         entity = self.edges.entities[request.selection.entity]
-        node = self._node(entity, request.selection, request.selection.entity)
+        node = self._node(entity, request.selection, request.selection.entity, request.owned)
         table = entity.table
         conditions = [
             c
             for c in (
                 live_condition(entity, table),
                 compile_filters(self.edges, entity, table, request.filters),
+                self.ownership.condition(entity, table) if request.owned else None,
             )
             if c is not None
         ]
@@ -93,7 +96,7 @@ class Planner:
             count = select(func.count()).select_from(table).where(*conditions)
         return RootPlan(node, statement, count)
 
-    def _node(self, entity: EntityDef, selection: Selection, path: str) -> NodePlan:
+    def _node(self, entity: EntityDef, selection: Selection, path: str, owned: bool) -> NodePlan:
         unknown = [c for c in selection.columns if entity.field(c) is None]
         if unknown:
             raise InvalidData(f"Unknown field(s) {', '.join(sorted(unknown))} on {entity.name} at {path}")
@@ -117,15 +120,18 @@ class Planner:
             )
         node = NodePlan(entity, out + hidden, hidden, in_currency=in_currency)
         for key, edge, child in children:
-            child_node = self._node(edge.target, child.selection, f"{path}.{key}")
-            statement = self._child_statement(edge, child, child_node)
+            child_node = self._node(edge.target, child.selection, f"{path}.{key}", owned)
+            statement = self._child_statement(edge, child, child_node, owned)
             node.children.append(ChildPlan(key, edge, child_node, statement, self._bind_keys))
         return node
 
-    def _child_statement(self, edge: Edge, child: Child, node: NodePlan) -> Select[Any]:
+    def _child_statement(self, edge: Edge, child: Child, node: NodePlan, owned: bool) -> Select[Any]:
         target = edge.target.table
         from_clause, match, conditions = edge.hop(target)
         conditions.append(self._keys_condition(match))
+        mine = self.ownership.condition(edge.target, target) if owned else None
+        if mine is not None:
+            conditions.append(mine)
         filtered = compile_filters(self.edges, edge.target, target, child.filters)
         if filtered is not None:
             conditions.append(filtered)

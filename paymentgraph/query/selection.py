@@ -42,7 +42,8 @@ class Request:
     """A root request: what ``QueryGraph.run`` executes.
 
     ``with_count`` adds one COUNT statement for ``metadata["count"]``; without it the count is given
-    only when every matching row was read (no skip, no take).
+    only when every matching row was read (no skip, no take). ``owned`` narrows every owned entity at
+    every level to ``owner``'s rows, inside the same statements.
     """
 
     selection: Selection
@@ -51,3 +52,7 @@ class Request:
     take: int | None = None
     order: dict[str, Any] | None = None
     with_count: bool = False
+    # Read on behalf of a guest or customer: owned rows (query/ownership.py) only when they are
+    # ``owner``'s (None: a guest, who sees only rows nobody owns). False: everything (the admin).
+    owned: bool = False
+    owner: str | None = None

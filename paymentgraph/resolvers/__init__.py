@@ -7,6 +7,7 @@ from paymentgraph.resolvers import (
     carts,
     checkout,
     collections,
+    identity,
     order_payments,
     orders,
     payments,
@@ -28,12 +29,20 @@ STATIC_MUTATIONS: tuple[MutationDef, ...] = (
     *order_payments.MUTATIONS,
     *carts.MUTATIONS,
     *checkout.MUTATIONS,
+    *identity.MUTATIONS,
 )
+# Who may read the hand-written result types (entity types declare theirs in the registries).
+TYPE_REACH = identity.TYPE_REACH
+
+
+def mutation_definitions(types: Any) -> list[MutationDef]:
+    """Every mutation: the static ones plus the link mutations of ``types.registry``."""
+    return [*STATIC_MUTATIONS, *link_mutations(types.registry.links)]
 
 
 def build_mutation(types: Any) -> type:
-    """The Mutation root type: the static mutations plus the link mutations of ``types.registry``."""
-    return mutation_type([*STATIC_MUTATIONS, *link_mutations(types.registry.links)], types)
+    """The Mutation root type of :func:`mutation_definitions`."""
+    return mutation_type(mutation_definitions(types), types)
 
 
-__all__ = ["STATIC_MUTATIONS", "build_mutation"]
+__all__ = ["STATIC_MUTATIONS", "TYPE_REACH", "build_mutation", "mutation_definitions"]

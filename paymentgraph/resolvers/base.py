@@ -14,10 +14,22 @@ import strawberry
 from strawberry.types.field import StrawberryField
 from strawberry.types.unset import UNSET
 
+from paymentgraph.db.reach import ADMIN_ONLY, Scope
 from paymentgraph.errors import not_found
 from paymentgraph.links.definition import camel, pascal
 
 Returns = Callable[[Any], Any]  # TypeRegistry -> the annotation of the mutation's result
+
+
+@dataclasses.dataclass(frozen=True)
+class Acts:
+    """What a guest's or customer's mutation acts on: argument ``argument`` names a row of ``entity``
+    (reached ``through`` one of its relations or links, e.g. a collection through its cart), which must
+    exist for the caller or the mutation fails with NOT_FOUND before it runs."""
+
+    argument: str
+    entity: str
+    through: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,6 +38,11 @@ class MutationDef:
     returns: Returns
     resolver: Callable[..., Awaitable[Any]]
     description: str | None = None
+    # Reach, declared with the mutation: who may call it, the scope its result is read in (a fresh
+    # sign-in's customer), and the rows it acts on.
+    scopes: frozenset[Scope] = ADMIN_ONLY
+    acts_as: Scope | None = None
+    acts_on: tuple[Acts, ...] = ()
 
 
 def entity(name: str) -> Returns:
@@ -38,12 +55,20 @@ def static(annotation: Any) -> Returns:
 
 
 def mutation(
-    into: list[MutationDef], name: str, returns: Returns, description: str | None = None
+    into: list[MutationDef],
+    name: str,
+    returns: Returns,
+    description: str | None = None,
+    *,
+    scopes: frozenset[Scope] = ADMIN_ONLY,
+    acts_as: Scope | None = None,
+    acts_on: tuple[Acts, ...] = (),
 ) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
-    """Register the decorated resolver in ``into`` as Mutation.``name``."""
+    """Register the decorated resolver in ``into`` as Mutation.``name`` (the admin's unless ``scopes``)."""
 
     def register(func: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-        into.append(MutationDef(name, returns, func, description or (func.__doc__ or "").strip() or None))
+        doc = description or inspect.cleandoc(func.__doc__ or "") or None
+        into.append(MutationDef(name, returns, func, doc, scopes, acts_as, acts_on))
         return func
 
     return register
@@ -63,7 +88,14 @@ def build_field(definition: MutationDef, types: Any) -> StrawberryField:
     signature = inspect.signature(func)
     returns = definition.returns(types)
 
+    acts_on = definition.acts_on
+
     async def resolver(*args: Any, **kwargs: Any) -> Any:
+        if acts_on:
+            from paymentgraph.schema.selection import require_reachable
+
+            for acts in acts_on:
+                await require_reachable(kwargs["info"], acts.entity, kwargs[acts.argument], acts.through)
         return await func(*args, **kwargs)
 
     parameters = [_named(p) for p in signature.parameters.values()]

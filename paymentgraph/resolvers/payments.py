@@ -9,6 +9,7 @@ from strawberry.types.unset import UNSET
 
 from paymentgraph.resolvers.base import MutationDef, entity, given, load, mutation
 from paymentgraph.schema.idempotency import workflow_key
+from paymentgraph.schema.selection import principal_of
 
 MUTATIONS: list[MutationDef] = []
 
@@ -19,7 +20,12 @@ async def capture_payment(
 ) -> Any:
     """Capture an amount of an authorized payment; without an amount, what remains."""
     # The request's Idempotency-Key (if any) names the capture: a retry resumes it, never captures anew.
-    data = {"payment_id": payment_id, "idempotency_key": workflow_key(info), **given(amount=amount)}
+    data = {
+        "payment_id": payment_id,
+        "idempotency_key": workflow_key(info),
+        **given(amount=amount),
+        "captured_by": principal_of(info.context).actor,
+    }
     await info.context.pg.payment.capture_payment({k: v for k, v in data.items() if v is not None})
     return await load(info, "payment", payment_id)
 
@@ -37,6 +43,7 @@ async def refund_payment(
         "payment_id": payment_id,
         "idempotency_key": workflow_key(info),
         **given(amount=amount, refund_reason_id=refund_reason_id, note=note),
+        "created_by": principal_of(info.context).actor,
     }
     await info.context.pg.payment.refund_payment({k: v for k, v in data.items() if v is not None})
     return await load(info, "payment", payment_id)
@@ -45,7 +52,7 @@ async def refund_payment(
 @mutation(MUTATIONS, "cancelPayment", entity("payment"))
 async def cancel_payment(info: strawberry.Info, payment_id: strawberry.ID) -> Any:
     """Cancel an authorized payment that has not been captured."""
-    await info.context.pg.payment.cancel_payment(payment_id)
+    await info.context.pg.payment.cancel_payment(payment_id, canceled_by=principal_of(info.context).actor)
     return await load(info, "payment", payment_id)
 
 

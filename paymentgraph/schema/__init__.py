@@ -35,9 +35,10 @@ def extensions(settings: Settings) -> list[Any]:
 def create_schema(registry: Registry | None = None, settings: Settings | None = None) -> strawberry.Schema:
     """The schema served at /graphql for ``registry`` (default: every module and link)."""
     from paymentgraph.links.registry import default_registry
-    from paymentgraph.resolvers import build_mutation
+    from paymentgraph.resolvers import TYPE_REACH, build_mutation, mutation_definitions
     from paymentgraph.schema.build import TypeRegistry, build_schema
     from paymentgraph.schema.fastexec import FastExecutionContext
+    from paymentgraph.schema.reach import REACH_KEY, build_reach_table
 
     settings = settings or Settings()
     type_registry = TypeRegistry(registry or default_registry())
@@ -48,6 +49,9 @@ def create_schema(registry: Registry | None = None, settings: Settings | None = 
         # Plain reads of what the plan loaded skip graphql-core's per-field machinery (fastexec.py).
         execution_context_class=FastExecutionContext,
     )
+    gql = schema._schema
+    reach = build_reach_table(type_registry, mutation_definitions(type_registry), TYPE_REACH, gql)
+    gql.extensions = {**(gql.extensions or {}), REACH_KEY: reach}
     # Strawberry logs every error, domain errors included; schema/errors.py logs the unexpected ones.
     schema.process_errors = MethodType(quiet_process_errors, schema)  # type: ignore[method-assign]
     return schema

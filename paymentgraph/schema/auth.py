@@ -1,148 +1,80 @@
-"""Admin bearer tokens and the store scope, checked on the parsed document before any resolver runs.
+"""Who may run an operation, decided on the parsed document before any resolver runs.
 
-Without a token a request is in the store scope: its operation may only select the root fields marked
-``# store`` in the contract (and anything nested under them). A token in ``PAYMENTGRAPH_ADMIN_TOKENS``
-is the admin scope. A token that is not one of them is refused outright, even for store fields, so a
-mistyped or revoked admin token fails loudly instead of quietly turning into a store request.
+Every request carries a :class:`~paymentgraph.identity.Principal` (``info.context.principal``), decided
+from its ``Authorization`` header by the identity service: a guest (no header), a customer (a session
+token) or the admin (an API key or a bootstrap token). Then, after validation:
+
+- a token that is not valid (unknown, revoked, expired, another scheme): UNAUTHENTICATED, whatever the
+  operation asks for; such a request is never served as a guest;
+- the admin may select anything;
+- a guest or customer may use only the root fields declared for their scope, and below them only the
+  fields their scope may read (schema/reach.py, from the registries' declarations). What they may not:
+  UNAUTHENTICATED for a guest (signing in may help), FORBIDDEN for a customer.
+
+Which rows a guest or customer may see is not decided here: the query graph filters owned rows in SQL.
 """
 
 from __future__ import annotations
 
-import hmac
-from collections.abc import Iterator, Mapping
-from enum import StrEnum
+from collections.abc import Iterator
 from typing import Any
 
-from graphql import (
-    DocumentNode,
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
-    GraphQLError,
-    InlineFragmentNode,
-    OperationDefinitionNode,
-    OperationType,
-    SelectionSetNode,
-)
+from graphql import DocumentNode, GraphQLError, GraphQLSchema
 from strawberry.extensions import SchemaExtension
 
+from paymentgraph.db.reach import Scope
 from paymentgraph.errors import ErrorCode
+from paymentgraph.identity.principal import IN_PROCESS_ADMIN, Principal
+from paymentgraph.identity.tokens import bearer_token
+from paymentgraph.schema.reach import REACH_KEY, ReachTable, refused_fields
 
-# The root fields the contract marks "# store"; tests/http/test_auth.py checks this against the contract.
-STORE_FIELDS: Mapping[OperationType, frozenset[str]] = {
-    OperationType.QUERY: frozenset({"cart", "order"}),
-    OperationType.MUTATION: frozenset(
-        {"createCart", "createCartPaymentCollection", "initiatePaymentSession", "completeCart"}
-    ),
-    OperationType.SUBSCRIPTION: frozenset(),
-}
+__all__ = ["AuthExtension", "bearer_token", "check", "principal_of"]
 
 
-class Credential(StrEnum):
-    """What a request's ``Authorization`` header proved."""
-
-    ADMIN = "admin"
-    NONE = "none"  # no header: the store scope
-    INVALID = "invalid"  # a header whose token is not an admin token
-
-
-def bearer_token(authorization: str | None) -> str | None:
-    """The token of an ``Authorization: Bearer <token>`` header ("" for any other scheme)."""
-    if authorization is None or not authorization.strip():
+def check(
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, principal: Principal
+) -> GraphQLError | None:
+    """The refusal for ``principal`` running this document, or None when it may run."""
+    if principal.refusal is not None:
+        return GraphQLError(principal.refusal, extensions={"code": ErrorCode.UNAUTHENTICATED.value})
+    if principal.is_admin:
         return None
-    scheme, _, token = authorization.strip().partition(" ")
-    if scheme.lower() != "bearer":
-        return ""
-    return token.strip()
-
-
-def authenticate(authorization: str | None, admin_tokens: frozenset[str]) -> Credential:
-    """Decide the credential of a request from its ``Authorization`` header."""
-    token = bearer_token(authorization)
-    if token is None:
-        return Credential.NONE
-    # Compare against every token in constant time so timing does not reveal a prefix match.
-    matched = False
-    for candidate in admin_tokens:
-        matched |= hmac.compare_digest(token.encode(), candidate.encode())
-    return Credential.ADMIN if matched and token else Credential.INVALID
-
-
-def _root_fields(
-    selection_set: SelectionSetNode, fragments: Mapping[str, FragmentDefinitionNode], seen: set[str]
-) -> Iterator[FieldNode]:
-    """The root fields an operation selects, through inline fragments and fragment spreads."""
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            yield selection
-        elif isinstance(selection, InlineFragmentNode):
-            yield from _root_fields(selection.selection_set, fragments, seen)
-        elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            fragment = fragments.get(name)
-            if fragment is not None and name not in seen:
-                yield from _root_fields(fragment.selection_set, fragments, seen | {name})
-
-
-def admin_fields(document: DocumentNode, operation_name: str | None) -> list[str]:
-    """Root fields of the operation to run that the store scope may not use (by field name, not alias)."""
-    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if operation_name is not None:
-        named = [op for op in operations if op.name is not None and op.name.value == operation_name]
-        # An unknown operation name fails in execution; check everything meanwhile.
-        operations = named or operations
-    refused: list[str] = []
-    for operation in operations:
-        allowed = STORE_FIELDS.get(operation.operation, frozenset())
-        for field in _root_fields(operation.selection_set, fragments, set()):
-            name = field.name.value
-            # Introspection (__schema, __type, __typename) stays open: GraphiQL needs it in both scopes.
-            if name.startswith("__") or name in allowed or name in refused:
-                continue
-            refused.append(name)
-    return refused
-
-
-def check(document: DocumentNode, operation_name: str | None, credential: Credential) -> GraphQLError | None:
-    """The refusal for ``credential`` running this document, or None when it may run."""
-    if credential is Credential.ADMIN:
-        return None
-    if credential is Credential.INVALID:
+    table: ReachTable | None = (schema.extensions or {}).get(REACH_KEY)
+    if table is None:  # a schema built without reach declarations: only the admin may use it
         return GraphQLError(
-            "The bearer token is not a valid admin token. Send a token listed in PAYMENTGRAPH_ADMIN_TOKENS, "
-            "or no Authorization header for store fields.",
-            extensions={"code": ErrorCode.FORBIDDEN.value},
+            "This schema serves the admin only", extensions={"code": ErrorCode.UNAUTHENTICATED.value}
         )
-    refused = admin_fields(document, operation_name)
+    refused = refused_fields(schema, table, document, operation_name, principal.scope)
     if not refused:
         return None
     names = ", ".join(refused)
+    if principal.scope is Scope.GUEST:
+        return GraphQLError(
+            f"{names} need{'s' if len(refused) == 1 else ''} a signed-in customer or an admin API key: "
+            "send 'Authorization: Bearer <token>'. Without a token only store fields may be used.",
+            extensions={"code": ErrorCode.UNAUTHENTICATED.value, "fields": refused},
+        )
     return GraphQLError(
-        f"{names} need{'s' if len(refused) == 1 else ''} the admin scope: send "
-        "'Authorization: Bearer <token>' with an admin token. Without a token only store fields may be used.",
-        extensions={"code": ErrorCode.UNAUTHENTICATED.value, "fields": refused},
+        f"{names} {'is' if len(refused) == 1 else 'are'} not available to a {principal.scope.value}: "
+        "they need an admin API key.",
+        extensions={"code": ErrorCode.FORBIDDEN.value, "fields": refused},
     )
 
 
-def credential_of(context: Any) -> Credential:
-    """The credential of the request behind a GraphQL context (in-process contexts use their scope)."""
-    request = getattr(context, "request", None)
-    headers = getattr(request, "headers", None)
-    pg = getattr(context, "pg", None)
-    if headers is not None and pg is not None:
-        return authenticate(headers.get("authorization"), pg.settings.admin_token_set)
-    return Credential.ADMIN if getattr(context, "scope", "admin") == "admin" else Credential.NONE
+def principal_of(context: Any) -> Principal:
+    """The principal of a GraphQL context (in-process contexts without one act as the admin)."""
+    principal = getattr(context, "principal", None)
+    return principal if isinstance(principal, Principal) else IN_PROCESS_ADMIN
 
 
 class AuthExtension(SchemaExtension):
-    """Refuses admin fields in the store scope and wrong tokens, after validation and before execution."""
+    """Refuses invalid tokens and what the scope may not select: after validation, before execution."""
 
     def on_validate(self) -> Iterator[None]:
         ctx = self.execution_context
         document = ctx.graphql_document
         if document is not None and not ctx.pre_execution_errors:
-            error = check(document, ctx.operation_name, credential_of(ctx.context))
+            error = check(ctx.schema._schema, document, ctx.operation_name, principal_of(ctx.context))
             if error is not None:
                 # Setting the errors here makes strawberry skip execution (and its own validation).
                 ctx.pre_execution_errors = [error]

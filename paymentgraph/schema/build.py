@@ -75,7 +75,7 @@ class TypeRegistry:
                 self.resolvers[(entity.graphql_name, camel(edge.name))] = read_loaded
             for f in entity.fields:
                 self.resolvers[(entity.graphql_name, camel(f.name))] = column_reader(f.name)
-        self.query, root_resolvers = query_type(self.ns, registry)
+        self.query, root_resolvers, self.query_reach = query_type(self.ns, registry)
         for name, resolver in root_resolvers.items():
             self.resolvers[("Query", name)] = resolver
         self.ns.finalize()

@@ -4,25 +4,36 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
+
+from paymentgraph.db.reach import Scope
+from paymentgraph.identity.principal import IN_PROCESS_ADMIN, Principal
 
 if TYPE_CHECKING:
     from paymentgraph.connection import PaymentGraph
-
-Scope = Literal["admin", "store"]
 
 
 @dataclass
 class Context:
     """What every resolver sees as ``info.context``.
 
-    ``pg`` is the connected PaymentGraph (services, link service, query graph). ``scope`` is decided
-    from the bearer token before execution. ``cache`` is per request (loaders, memoised lookups).
+    ``pg`` is the connected PaymentGraph (services, link service, query graph). ``principal`` is who is
+    asking, decided from the bearer token before execution (in-process: the admin, with no actor).
+    ``cache`` is per request (loaders, memoised lookups).
     """
 
     pg: PaymentGraph
-    scope: Scope = "admin"
+    principal: Principal = IN_PROCESS_ADMIN
     request: Any = None  # the starlette Request over HTTP; None in-process
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     idempotency_key: str | None = None
     cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def scope(self) -> Scope:
+        return self.principal.scope
+
+    @property
+    def actor(self) -> str | None:
+        """Who is acting, for audit fields and events: "apk_...", "token:<n>", a customer id, or None."""
+        return self.principal.actor

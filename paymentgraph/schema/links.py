@@ -32,6 +32,8 @@ def edge_fields(registry: Registry) -> dict[str, dict[str, EdgeField]]:
             add(entity.name, EdgeField(rel.name, rel.target, rel.many, rel.nullable, "relation"))
     for ro in registry.readonly_links:
         add(ro.source, EdgeField(ro.field, ro.target, ro.many, ro.nullable, "readonly"))
+        if ro.reverse_field is not None:
+            add(ro.target, EdgeField(ro.reverse_field, ro.source, True, True, "readonly"))
     for link in registry.links:
         # The right entity gets left.field (a list if left.many), and the other way round.
         add(link.right.entity, EdgeField(link.left.field, link.left.entity, link.left.many, True, "link"))

@@ -11,9 +11,11 @@ from strawberry.types.field import StrawberryField
 from strawberry.types.unset import UNSET
 
 from paymentgraph.db.entity import EntityDef
+from paymentgraph.db.reach import ADMIN_ONLY
 from paymentgraph.links.definition import camel
 from paymentgraph.schema.filters import convert_filter
 from paymentgraph.schema.ordering import convert_order
+from paymentgraph.schema.reach import RootReach
 from paymentgraph.schema.selection import DEFAULT_TAKE, load_one, load_page, type_registry
 from paymentgraph.schema.types import Namespace
 
@@ -28,10 +30,14 @@ def root_names(entity: EntityDef) -> tuple[str, str]:
     return camel(entity.name), camel(entity.plural_name)
 
 
-def query_type(ns: Namespace, registry: Registry) -> tuple[type, dict[str, RawResolver]]:
-    """The Query type and the graphql-core resolver of each of its fields (installed after the build)."""
+def query_type(
+    ns: Namespace, registry: Registry
+) -> tuple[type, dict[str, RawResolver], dict[str, RootReach]]:
+    """The Query type, the graphql-core resolver of each of its fields (installed after the build) and
+    who may use each: ``e(id:)`` as the entity's reach declares, every list the admin's."""
     fields: list[StrawberryField] = []
     resolvers: dict[str, RawResolver] = {}
+    reach: dict[str, RootReach] = {}
     for entity in registry.entities.values():
         single, many = root_names(entity)
         gql = entity.graphql_name
@@ -59,12 +65,20 @@ def query_type(ns: Namespace, registry: Registry) -> tuple[type, dict[str, RawRe
         fields += [one, page]
         resolvers[single] = _one_resolver(entity.name)
         resolvers[many] = _page_resolver(entity.name)
-    # Static admin fields beside the generated ones (imported here: resolvers import schema modules).
+        reach[single] = RootReach(entity.reach.by_id)
+        reach[many] = RootReach(ADMIN_ONLY)
+    # Static fields beside the generated ones (imported here: resolvers import schema modules).
+    from paymentgraph.resolvers.identity import query_fields
     from paymentgraph.resolvers.webhook_events import resolve_webhook_events, webhook_events_field
 
     fields.append(webhook_events_field())
     resolvers["webhookEvents"] = resolve_webhook_events
-    return ns.create("Query", fields), resolvers
+    reach["webhookEvents"] = RootReach(ADMIN_ONLY)
+    for field, resolver, root_reach in query_fields(ns):
+        fields.append(field)
+        resolvers[field.graphql_name or field.python_name] = resolver
+        reach[field.graphql_name or field.python_name] = root_reach
+    return ns.create("Query", fields), resolvers, reach
 
 
 def _one_resolver(entity: str) -> RawResolver:

@@ -25,6 +25,8 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_directive_values
 
+from paymentgraph.errors import not_found
+from paymentgraph.identity.principal import IN_PROCESS_ADMIN, Principal
 from paymentgraph.query.selection import Child, Request, Selection
 from paymentgraph.schema.filters import convert_filter
 from paymentgraph.schema.ordering import convert_order
@@ -183,17 +185,82 @@ class _Walker:
         return not (include and include.get("if") is False)
 
 
-async def load_one(info: Any, entity: str, id: str) -> dict[str, Any] | None:
-    """The row of ``entity`` with ``id`` shaped by the resolving field's selection set (None if absent)."""
+def principal_of(context: Any) -> Principal:
+    principal = getattr(context, "principal", None)
+    return principal if isinstance(principal, Principal) else IN_PROCESS_ADMIN
+
+
+def _reach(request: Request, principal: Principal) -> Request:
+    """``request`` read on behalf of ``principal``: owned rows narrowed to theirs unless the admin asks."""
+    if not principal.is_admin:
+        request.owned = True
+        request.owner = principal.customer_id
+    return request
+
+
+async def load_one(
+    info: Any, entity: str, id: str, *, principal: Principal | None = None
+) -> dict[str, Any] | None:
+    """The row of ``entity`` with ``id`` shaped by the resolving field's selection set (None if absent).
+
+    Read on behalf of the request's principal (or ``principal``): a row it does not own is absent.
+    """
     raw = raw_info(info)
     type_name = get_named_type(raw.return_type).name
     types = type_registry(raw)
     _check_entity(types, type_name, entity)
     primary_key = types.registry.entities[entity].primary_key
     request = Request(selection_for(raw, type_name), filters={primary_key: id})
-    result = await raw.context.pg.query.run(request)
+    result = await raw.context.pg.query.run(_reach(request, principal or principal_of(raw.context)))
     rows = result["data"]
     return rows[0] if rows else None
+
+
+async def load_nested(
+    info: Any, field_name: str, entity: str, id: str, *, principal: Principal | None = None
+) -> dict[str, Any] | None:
+    """Row ``id`` of ``entity`` shaped by what the resolving field selects under its ``field_name``.
+
+    For a hand-written result type holding an entity (``CustomerSession.customer``).
+    """
+    raw = raw_info(info)
+    types = type_registry(raw)
+    parent = get_named_type(raw.return_type).name
+    collected = _Walker(raw, types).collect(parent, raw.field_nodes)
+    nodes = [node for group in collected.values() for node in group if node.name.value == field_name]
+    entity_def = types.registry.entities[entity]
+    if not nodes:
+        return {entity_def.primary_key: id}
+    request = Request(
+        selection_for(raw, types.graphql_names[entity], nodes), filters={entity_def.primary_key: id}
+    )
+    result = await raw.context.pg.query.run(_reach(request, principal or principal_of(raw.context)))
+    rows = result["data"]
+    return rows[0] if rows else None
+
+
+async def require_reachable(info: Any, entity: str, id: object, through: str | None = None) -> None:
+    """NOT_FOUND unless the request's principal may see ``entity`` ``id`` (and its ``through`` relation).
+
+    What a mutation acts on must exist for its caller: a customer's cart is not found by anyone else.
+    """
+    raw = raw_info(info)
+    principal = principal_of(raw.context)
+    if principal.is_admin:
+        return
+    types = type_registry(raw)
+    entity_def = types.registry.entities[entity]
+    selection = Selection(entity, {entity_def.primary_key})
+    if through is not None:
+        edge = types.edges[entity][through]
+        target = types.registry.entities[edge.target]
+        selection.children[through] = Child(through, Selection(target.name, {target.primary_key}))
+    request = Request(selection, filters={entity_def.primary_key: id})
+    rows = (await raw.context.pg.query.run(_reach(request, principal)))["data"]
+    if not rows:
+        raise not_found(entity_def.graphql_name, str(id))
+    if through is not None and not rows[0][through]:
+        raise not_found(entity_def.graphql_name, str(id))
 
 
 async def load_page(
@@ -228,7 +295,7 @@ async def load_page(
         order=dict(order) if order else None,
         with_count=with_count,
     )
-    result = await raw.context.pg.query.run(request)
+    result = await raw.context.pg.query.run(_reach(request, principal_of(raw.context)))
     count = result.get("metadata", {}).get("count") if with_count else None
     return {"items": result["data"], "count": count, "skip": skip, "take": take}
 

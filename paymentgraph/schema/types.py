@@ -86,9 +86,14 @@ class FieldPlan:
     """
 
     kind: str  # "column" | "edge" | "computed"
-    column: str = ""
+    column: str = ""  # the column; for "computed", the field's own snake_case name
     edge: EdgeField | None = None
     requires: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        """The snake_case field name the entity's reach declarations use."""
+        return self.edge.name if self.edge is not None else self.column
 
 
 @dataclass
@@ -216,7 +221,7 @@ def computed_field(
     strawberry_field = StrawberryField(
         python_name=python_name, graphql_name=camel(python_name), type_annotation=ns.annotation(expr)
     )
-    return strawberry_field, FieldPlan("computed", requires=requires)
+    return strawberry_field, FieldPlan("computed", column=python_name, requires=requires)
 
 
 def new_namespace() -> Namespace:

@@ -7,7 +7,9 @@ orphan collection, and the loser returns the winner's collection.
 
 ``initiate_payment_session`` checks the provider is enabled and offered in the cart's region, creates the
 new session through its provider, then deletes the collection's other sessions through theirs (one
-active session per collection, as Medusa's createPaymentSessionsWorkflow does).
+active session per collection, as Medusa's createPaymentSessionsWorkflow does). For a signed-in customer
+the session's context carries the customer and their account holder at that provider (created and
+linked on first use when the provider keeps customers), so the provider can save the method used.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 
 CART_COLLECTION_LINK = "cart_payment_collection"
 REGION_PROVIDER_LINK = "region_payment_provider"
+CUSTOMER_HOLDER_LINK = "customer_account_holder"
 
 
 def _cart_link(cart_id: str | None = None, collection_id: str | None = None) -> dict[str, Any]:
@@ -154,10 +157,51 @@ async def _restore_amount(ctx: StepContext, output: dict[str, Any]) -> None:
         )
 
 
+async def _customer_account_holder(ctx: StepContext) -> dict[str, Any]:
+    """The session context of a signed-in customer: them, and their account holder at the provider."""
+    customer_id, provider_id = ctx.input.get("customer_id"), ctx.input["provider_id"]
+    if not customer_id:
+        return {"context": {}}
+    found = await ctx.pg.customer.retrieve_customer(customer_id)
+    customer = {
+        "id": found.id, "email": found.email, "first_name": found.first_name, "last_name": found.last_name
+    }  # fmt: skip
+    linked = await ctx.pg.link.list(
+        {"customer": {"customer_id": customer_id}, "payment": {"account_holder_id": None}}
+    )
+    holder_ids = [str(row["account_holder_id"]) for row in linked]
+    holders = (
+        await ctx.pg.payment.list_account_holders({"id": holder_ids, "provider_id": provider_id})
+        if holder_ids
+        else []
+    )
+    holder = holders[0] if holders else None
+    if holder is None:
+        holder = await ctx.pg.payment.create_account_holder(
+            {"provider_id": provider_id, "context": {"customer": customer}}
+        )
+        if holder is None:  # the provider keeps no customers (the system provider)
+            return {"context": {"customer": customer}}
+        await ctx.pg.link.create_link(CUSTOMER_HOLDER_LINK, customer_id, holder.id)
+    account_holder = {
+        "id": holder.id,
+        "provider_id": holder.provider_id,
+        "external_id": holder.external_id,
+        "email": holder.email,
+        "data": holder.data or {},
+    }
+    return {"context": {"customer": customer, "account_holder": account_holder}}
+
+
 async def _create_session(ctx: StepContext) -> dict[str, Any]:
+    context = ctx.results["account_holder"]["context"]
     session = await ctx.pg.payment.create_payment_session(
         ctx.input["payment_collection_id"],
-        {"provider_id": ctx.input["provider_id"], "data": dict(ctx.input.get("data") or {})},
+        {
+            "provider_id": ctx.input["provider_id"],
+            "data": dict(ctx.input.get("data") or {}),
+            **({"context": context} if context else {}),
+        },
     )
     return {"payment_session_id": session.id}
 
@@ -185,6 +229,7 @@ INITIATE_PAYMENT_SESSION = Workflow(
     [
         Step("check_provider", _check_provider),
         Step("sync_amount", _sync_amount, _restore_amount),
+        Step("account_holder", _customer_account_holder),
         Step("create_session", _create_session, _delete_session),
         Step("delete_other_sessions", _delete_other_sessions),
     ],
@@ -200,14 +245,19 @@ async def initiate_payment_session(
     data: object = None,
     *,
     idempotency_key: str | None = None,
+    customer_id: str | None = None,
 ) -> PaymentSession:
-    """Create a session with ``provider_id`` for a cart's collection, replacing its other sessions."""
+    """Create a session with ``provider_id`` for a cart's collection, replacing its other sessions.
+
+    ``customer_id``: the signed-in customer paying, whose account holder the session carries.
+    """
     if data is not None and not isinstance(data, Mapping):
         raise InvalidData("data must be an object", field="data")
     input = {
         "payment_collection_id": payment_collection_id,
         "provider_id": provider_id,
         "data": dict(data or {}),
+        **({"customer_id": customer_id} if customer_id else {}),
     }
     results = await INITIATE_PAYMENT_SESSION.run(pg, input, idempotency_key=idempotency_key)
     return await pg.payment.retrieve_payment_session(results["create_session"]["payment_session_id"])

@@ -31,10 +31,13 @@ async def test_a_cart_or_order_in_an_unknown_region_or_for_an_unknown_customer_i
         CREATE_CART, {"i": {"regionId": "reg_missing", "currencyCode": "usd"}}, admin=False
     )
     assert error["extensions"] == {"code": "NOT_FOUND", "id": "reg_missing", "entity": "Region"}
+    error = await gql.error(CREATE_CART, {"i": {"regionId": region_id, "customerId": "cus_missing"}})
+    assert error["extensions"] == {"code": "NOT_FOUND", "id": "cus_missing", "entity": "Customer"}
+    # A guest may not name a customer at all (contract B), existing or not.
     error = await gql.error(
         CREATE_CART, {"i": {"regionId": region_id, "customerId": "cus_missing"}}, admin=False
     )
-    assert error["extensions"] == {"code": "NOT_FOUND", "id": "cus_missing", "entity": "Customer"}
+    assert error["extensions"]["code"] == "FORBIDDEN"
     error = await gql.error(
         'mutation { createOrder(input: {regionId: "reg_missing", currencyCode: "usd"}) { id } }'
     )

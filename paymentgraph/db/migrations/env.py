@@ -6,6 +6,7 @@ from alembic import context
 
 # Tables outside the modules (idempotency keys; workflow runs and their recovery points).
 import paymentgraph.idempotency.models
+import paymentgraph.identity.models
 import paymentgraph.workflows.models  # noqa: F401
 from paymentgraph.db.base import metadata
 from paymentgraph.links.registry import default_registry

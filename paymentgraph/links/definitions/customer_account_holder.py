@@ -9,4 +9,5 @@ LINK = LinkDefinition(
     right=LinkEnd(
         module="payment", entity="account_holder", key="account_holder_id", field="account_holders", many=True
     ),
+    owner="left",  # a customer's account holders are theirs alone
 )

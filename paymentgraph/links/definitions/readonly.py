@@ -4,7 +4,11 @@ from paymentgraph.links.definition import ReadOnlyLink
 
 READ_ONLY_LINKS = (
     ReadOnlyLink(source="cart", source_key="region_id", target="region", field="region", nullable=False),
-    ReadOnlyLink(source="cart", source_key="customer_id", target="customer", field="customer"),
+    ReadOnlyLink(
+        source="cart", source_key="customer_id", target="customer", field="customer", reverse_field="carts"
+    ),
     ReadOnlyLink(source="order", source_key="region_id", target="region", field="region", nullable=False),
-    ReadOnlyLink(source="order", source_key="customer_id", target="customer", field="customer"),
+    ReadOnlyLink(
+        source="order", source_key="customer_id", target="customer", field="customer", reverse_field="orders"
+    ),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from paymentgraph.db.entity import EntityDef, Field, Relation
 from paymentgraph.db.entity import FieldKind as K
+from paymentgraph.db.reach import EVERYONE, Reach
 from paymentgraph.modules.cart import models
 
 LINE_ITEM = EntityDef(
@@ -42,6 +43,9 @@ CART = EntityDef(
         Field("updated_at", K.DATETIME),
     ),
     relations=(Relation("items", "line_item", True, "id", "cart_id"),),
+    # A guest cart (no customer) is reachable by its id, which only its guest knows; a customer's cart
+    # exists only for that customer and the admin.
+    reach=Reach(by_id=EVERYONE, owner_key="customer_id"),
 )
 
 ENTITIES = (CART, LINE_ITEM)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from paymentgraph.db.entity import EntityDef, Field
 from paymentgraph.db.entity import FieldKind as K
+from paymentgraph.db.reach import EVERYONE, SIGNED_IN, Reach
 from paymentgraph.modules.customer import models
 
 CUSTOMER = EntityDef(
@@ -21,6 +22,9 @@ CUSTOMER = EntityDef(
         Field("created_at", K.DATETIME),
         Field("updated_at", K.DATETIME),
     ),
+    # Customer data: never a guest's to read (only the id, which a cart already holds); a customer sees
+    # only themself.
+    reach=Reach(readable=SIGNED_IN, fields={"id": EVERYONE}, owner_key="id"),
 )
 
 ENTITIES = (CUSTOMER,)

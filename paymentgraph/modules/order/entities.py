@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from paymentgraph.db.entity import EntityDef, Field, Relation
 from paymentgraph.db.entity import FieldKind as K
+from paymentgraph.db.reach import EVERYONE, Reach
 from paymentgraph.modules.order import models
 
 ORDER = EntityDef(
@@ -30,6 +31,7 @@ ORDER = EntityDef(
         Relation("claims", "order_claim", True, "id", "order_id"),
         Relation("exchanges", "order_exchange", True, "id", "order_id"),
     ),
+    reach=Reach(by_id=EVERYONE, owner_key="customer_id"),  # as a cart: a guest's order by its id
 )
 
 ORDER_LINE_ITEM = EntityDef(

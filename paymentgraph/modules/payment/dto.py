@@ -57,6 +57,8 @@ class Payment:
     # When the provider stops holding the authorized money (None: unknown or never).
     authorization_expires_at: datetime | None = None
 
+    canceled_by: str | None = None
+
 
 @dataclass(frozen=True)
 class Dispute:

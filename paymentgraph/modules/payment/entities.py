@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from paymentgraph.db.entity import EntityDef, Field, Relation
 from paymentgraph.db.entity import FieldKind as K
+from paymentgraph.db.reach import ADMIN_ONLY, SIGNED_IN, Reach
 from paymentgraph.modules.payment import models
 
 COLLECTION_STATUSES = (
@@ -109,6 +110,12 @@ PAYMENT = EntityDef(
         Field("metadata", K.JSON, nullable=True, filterable=False, sortable=False),
         Field("captured_at", K.DATETIME, nullable=True),
         Field("canceled_at", K.DATETIME, nullable=True),
+        Field(
+            "canceled_by",
+            K.STRING,
+            nullable=True,
+            description="The API key id (or token:<n>) that canceled it",
+        ),
         Field("captured_amount", K.DECIMAL, description="Sum of the payment's captures"),
         Field("refunded_amount", K.DECIMAL, description="Sum of the payment's refunds"),
         Field(
@@ -126,6 +133,7 @@ PAYMENT = EntityDef(
         Relation("refunds", "refund", True, "id", "payment_id"),
         Relation("disputes", "dispute", True, "id", "payment_id"),
     ),
+    reach=Reach(fields={"canceled_by": ADMIN_ONLY}),  # who did it is the merchant's audit trail
 )
 
 CAPTURE = EntityDef(
@@ -150,6 +158,7 @@ CAPTURE = EntityDef(
         *_TIMESTAMPS,
     ),
     relations=(Relation("payment", "payment", False, "payment_id", "id", False),),
+    reach=Reach(fields={"created_by": ADMIN_ONLY}),
 )
 
 REFUND_REASON = EntityDef(
@@ -197,6 +206,7 @@ REFUND = EntityDef(
         # A deleted reason stays readable from the refunds that named it (delete_refund_reasons is soft).
         Relation("refund_reason", "refund_reason", False, "refund_reason_id", "id", include_deleted=True),
     ),
+    reach=Reach(fields={"created_by": ADMIN_ONLY}),
 )
 
 DISPUTE = EntityDef(
@@ -243,6 +253,9 @@ ACCOUNT_HOLDER = EntityDef(
         Field("metadata", K.JSON, nullable=True, filterable=False, sortable=False),
         *_TIMESTAMPS,
     ),
+    # A customer's identity at a provider: customer data. Its owner comes from the customer_account_holder
+    # link (the payment module does not know customers).
+    reach=Reach(readable=SIGNED_IN),
 )
 
 ENTITIES = (

@@ -93,6 +93,8 @@ class Payment(Base, TimestampMixin, SoftDeleteMixin):
     metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSONType, nullable=True)
     captured_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     canceled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Who canceled it (an API key id or "token:<n>"), as captures and refunds keep created_by.
+    canceled_by: Mapped[str | None] = mapped_column(String, nullable=True)
     # Running sums of the payment's captures and refunds, written in the same transaction as the
     # capture or refund row under the payment's row lock (so reads and filters need no aggregate).
     captured_amount: Mapped[Decimal] = mapped_column(Money(), nullable=False, default=Decimal(0))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from paymentgraph.db.entity import EntityDef, Field
 from paymentgraph.db.entity import FieldKind as K
+from paymentgraph.db.reach import EVERYONE, Reach
 from paymentgraph.modules.region import models
 
 REGION = EntityDef(
@@ -20,6 +21,7 @@ REGION = EntityDef(
         Field("created_at", K.DATETIME),
         Field("updated_at", K.DATETIME),
     ),
+    reach=Reach(by_id=EVERYONE),  # a storefront lists a region's payment providers
 )
 
 ENTITIES = (REGION,)

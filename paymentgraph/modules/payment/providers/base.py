@@ -232,6 +232,10 @@ class AbstractPaymentProvider(ABC):
     async def save_payment_method(self, input: AccountHolderInput) -> PaymentMethodOutput | None:
         return None
 
+    async def delete_payment_method(self, input: AccountHolderInput) -> bool:
+        """Detach saved method ``input.data["id"]`` from the account holder; False: none are kept here."""
+        return False
+
     async def close(self) -> None:
         """Release clients (HTTP pools) at shutdown."""
         return None

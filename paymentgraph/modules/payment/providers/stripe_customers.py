@@ -156,6 +156,14 @@ class StripeCustomersMixin:
         view = plain(intent)
         return PaymentMethodOutput(view["id"], {k: view[k] for k in _SETUP_VIEW if view.get(k) is not None})
 
+    async def delete_payment_method(self, input: AccountHolderInput) -> bool:
+        method_id = str(input.data.get("id") or "")
+        try:
+            await self.client.v1.payment_methods.detach_async(method_id)
+        except stripe.StripeError as exc:
+            raise self._fail(exc, "detach the saved payment method", payment_method=method_id) from None
+        return True
+
 
 def _payment_method_view(method: dict[str, Any]) -> dict[str, Any]:
     card = method.get("card") or {}

@@ -226,6 +226,40 @@ class AccountHoldersMixin(ServiceBase):
             methods = [*(data.get("payment_methods") or []), {"id": method_id, "data": method_data}]
             await common.update(session, row, {"data": {**data, "payment_methods": methods}})
 
+    async def delete_payment_method(self, data: Mapping[str, Any]) -> None:
+        """Detach saved method ``id`` from ``context.account_holder`` at the holder's provider.
+
+        NOT_FOUND unless the provider lists the method for that holder (one holder cannot remove
+        another's methods by naming them).
+        """
+        data = require_dict(data, "data")
+        method_id = data.get("id")
+        if not isinstance(method_id, str) or not method_id:
+            raise InvalidData("id is required", field="id")
+        ctx = await self._method_context(data.get("context"))
+        holder = ctx.get("account_holder")
+        if not isinstance(holder, Mapping) or not holder.get("provider_id"):
+            raise InvalidData("context.account_holder with an id is required", field="account_holder")
+        provider = self._provider(str(holder["provider_id"]))
+        holder_input = AccountHolderInput(context=provider_context(ctx, idempotency_key=None))
+        methods = await self._call(
+            provider.id, "list payment methods", provider.list_payment_methods(holder_input)
+        )
+        if method_id not in {m.id for m in methods}:
+            raise not_found("PaymentMethod", method_id)
+        detached = await self._call(
+            provider.id,
+            "detach the payment method",
+            provider.delete_payment_method(
+                AccountHolderInput(context=holder_input.context, data={"id": method_id})
+            ),
+            payment_method_id=method_id,
+        )
+        if not detached:
+            raise NotAllowed(
+                f"Payment provider {provider.id} keeps no payment methods", provider_id=provider.id
+            )
+
     @overload
     async def create_payment_methods(self, data: Mapping[str, Any]) -> dto.PaymentMethod: ...
     @overload

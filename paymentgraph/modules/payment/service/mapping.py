@@ -133,6 +133,7 @@ def payment_from_columns(
         metadata=row["metadata"],
         captured_at=row["captured_at"],
         canceled_at=row["canceled_at"],
+        canceled_by=row.get("canceled_by"),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         captured_amount=row["captured_amount"],

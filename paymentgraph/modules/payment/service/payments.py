@@ -18,8 +18,10 @@ from paymentgraph.modules.payment.service.recompute import recompute_collection
 
 
 class PaymentsMixin(ServiceBase):
-    async def cancel_payment(self, id: str) -> dto.Payment:
+    async def cancel_payment(self, id: str, *, canceled_by: str | None = None) -> dto.Payment:
         """Cancel an authorized payment at its provider; refused once anything was captured.
+
+        ``canceled_by`` names who asked (an API key id or "token:<n>"); it is kept with ``canceled_at``.
 
         ``canceled_at`` is written first under the payment's lock, so a concurrent capture is refused
         while the provider is asked; if the provider fails it is cleared again.
@@ -34,7 +36,7 @@ class PaymentsMixin(ServiceBase):
                 raise NotAllowed(
                     f"Cannot cancel a payment: {id} that has been captured. Refund it instead.", payment_id=id
                 )
-            await common.update(session, payment, {"canceled_at": utcnow()})
+            await common.update(session, payment, {"canceled_at": utcnow(), "canceled_by": canceled_by})
             await recompute_collection(session, payment.payment_collection_id)
             provider_id, data, collection_id = (
                 payment.provider_id,
@@ -56,7 +58,7 @@ class PaymentsMixin(ServiceBase):
             async with write_transaction(self.sessionmaker) as session:
                 payment = await common.get(session, models.Payment, id, lock=True)
                 if payment is not None:
-                    await common.update(session, payment, {"canceled_at": None})
+                    await common.update(session, payment, {"canceled_at": None, "canceled_by": None})
                 await recompute_collection(session, collection_id)
             raise
         async with write_transaction(self.sessionmaker) as session:
