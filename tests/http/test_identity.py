@@ -33,7 +33,10 @@ CART = "query($id: ID!) { cart(id: $id) { id customerId } }"
 def settings(database_url: str) -> Settings:
     # A small per-email limit keeps the throttling test short; the address limit stays out of the way.
     return Settings(
-        database_url=database_url, admin_tokens=f"{ADMIN_TOKEN},second-admin", login_failures_per_email=3
+        database_url=database_url,
+        admin_tokens=f"{ADMIN_TOKEN},second-admin",
+        login_failures_per_email=3,
+        login_failures_per_address=4,
     )
 
 
@@ -120,6 +123,19 @@ async def test_repeated_failures_for_one_email_are_throttled(gql: GraphQL) -> No
     # Another email from the same address is not affected by this email's failures.
     await register(gql, "dave@example.com")
     await gql.data(LOGIN, {"email": "dave@example.com", "password": "correct horse"}, admin=False)
+
+
+async def test_repeated_failures_from_one_address_are_throttled_across_emails(gql: GraphQL) -> None:
+    await register(gql, "frank@example.com")
+    for n in range(4):  # the fixture's per-address limit, each email failing once
+        body = await gql.post(
+            LOGIN, {"email": f"guess{n}@example.com", "password": "guess guess"}, admin=False
+        )
+        assert code(body) == "UNAUTHENTICATED"
+    throttled = await gql.post(
+        LOGIN, {"email": "frank@example.com", "password": "correct horse"}, admin=False
+    )
+    assert code(throttled) == "TOO_MANY_REQUESTS"
 
 
 async def test_logged_out_expired_and_forged_session_tokens_are_unauthenticated(
