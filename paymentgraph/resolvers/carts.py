@@ -8,7 +8,7 @@ from paymentgraph.db.reach import EVERYONE, Scope
 from paymentgraph.errors import Forbidden
 from paymentgraph.resolvers.base import MutationDef, entity, load, mutation, values
 from paymentgraph.resolvers.inputs import CreateCartInput
-from paymentgraph.schema.selection import principal_of
+from paymentgraph.schema.context import principal_of
 from paymentgraph.workflows.cart_order_creation import create_cart as create_cart_workflow
 
 MUTATIONS: list[MutationDef] = []

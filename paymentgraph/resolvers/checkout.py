@@ -8,8 +8,8 @@ from strawberry.types.unset import UNSET
 
 from paymentgraph.db.reach import EVERYONE
 from paymentgraph.resolvers.base import Acts, MutationDef, entity, load, mutation
+from paymentgraph.schema.context import principal_of
 from paymentgraph.schema.idempotency import workflow_key
-from paymentgraph.schema.selection import principal_of
 from paymentgraph.workflows.cart_payment import create_cart_payment_collection, initiate_payment_session
 from paymentgraph.workflows.checkout import complete_cart
 

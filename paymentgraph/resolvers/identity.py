@@ -21,8 +21,9 @@ from paymentgraph.identity import principal as principals
 from paymentgraph.identity.api_keys import ApiKeyDTO
 from paymentgraph.identity.service import SessionDTO
 from paymentgraph.resolvers.base import Acts, MutationDef, load, mutation, static
+from paymentgraph.schema.context import principal_of
 from paymentgraph.schema.reach import RootReach
-from paymentgraph.schema.selection import load_nested, load_one, principal_of
+from paymentgraph.schema.selection import load_nested, load_one
 from paymentgraph.schema.types import Namespace
 
 MUTATIONS: list[MutationDef] = []

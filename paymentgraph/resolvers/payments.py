@@ -8,8 +8,8 @@ from strawberry.scalars import JSON
 from strawberry.types.unset import UNSET
 
 from paymentgraph.resolvers.base import MutationDef, entity, given, load, mutation
+from paymentgraph.schema.context import principal_of
 from paymentgraph.schema.idempotency import workflow_key
-from paymentgraph.schema.selection import principal_of
 
 MUTATIONS: list[MutationDef] = []
 

@@ -17,15 +17,15 @@ Which rows a guest or customer may see is not decided here: the query graph filt
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from graphql import DocumentNode, GraphQLError, GraphQLSchema
 from strawberry.extensions import SchemaExtension
 
 from paymentgraph.db.reach import Scope
 from paymentgraph.errors import ErrorCode
-from paymentgraph.identity.principal import IN_PROCESS_ADMIN, Principal
+from paymentgraph.identity.principal import Principal
 from paymentgraph.identity.tokens import bearer_token
+from paymentgraph.schema.context import principal_of
 from paymentgraph.schema.reach import REACH_KEY, ReachTable, refused_fields
 
 __all__ = ["AuthExtension", "bearer_token", "check", "principal_of"]
@@ -59,12 +59,6 @@ def check(
         "they need an admin API key.",
         extensions={"code": ErrorCode.FORBIDDEN.value, "fields": refused},
     )
-
-
-def principal_of(context: Any) -> Principal:
-    """The principal of a GraphQL context (in-process contexts without one act as the admin)."""
-    principal = getattr(context, "principal", None)
-    return principal if isinstance(principal, Principal) else IN_PROCESS_ADMIN
 
 
 class AuthExtension(SchemaExtension):

@@ -37,3 +37,9 @@ class Context:
     def actor(self) -> str | None:
         """Who is acting, for audit fields and events: "apk_...", "token:<n>", a customer id, or None."""
         return self.principal.actor
+
+
+def principal_of(context: Any) -> Principal:
+    """The principal of any GraphQL context (in-process contexts without one act as the admin)."""
+    principal = getattr(context, "principal", None)
+    return principal if isinstance(principal, Principal) else IN_PROCESS_ADMIN

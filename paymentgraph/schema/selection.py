@@ -26,8 +26,9 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_argument_values, get_directive_values
 
 from paymentgraph.errors import not_found
-from paymentgraph.identity.principal import IN_PROCESS_ADMIN, Principal
+from paymentgraph.identity.principal import Principal
 from paymentgraph.query.selection import Child, Request, Selection
+from paymentgraph.schema.context import principal_of
 from paymentgraph.schema.filters import convert_filter
 from paymentgraph.schema.ordering import convert_order
 
@@ -183,11 +184,6 @@ class _Walker:
             return False
         include = get_directive_values(GraphQLIncludeDirective, node, self.variables)
         return not (include and include.get("if") is False)
-
-
-def principal_of(context: Any) -> Principal:
-    principal = getattr(context, "principal", None)
-    return principal if isinstance(principal, Principal) else IN_PROCESS_ADMIN
 
 
 def _reach(request: Request, principal: Principal) -> Request:
