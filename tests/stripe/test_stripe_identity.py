@@ -110,6 +110,7 @@ async def test_a_customers_cards_are_theirs_alone(client: httpx.AsyncClient, bro
     intent = await pay_as(client, ann, region_id)
     [holder] = (await ok(client, MY_CARDS, token=ann))["me"]["accountHolders"]
     assert intent["customer"] == holder["externalId"]  # the session carries Ann's Stripe customer
+    assert intent["client_secret"]  # ... and what her browser needs to confirm it
     again = await pay_as(client, ann, region_id)
     assert again["customer"] == holder["externalId"]  # ... the same one the next time
     assert len((await ok(client, MY_CARDS, token=ann))["me"]["accountHolders"]) == 1
