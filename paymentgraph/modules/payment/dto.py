@@ -56,7 +56,6 @@ class Payment:
     refunds: tuple[Refund, ...] = ()
     # When the provider stops holding the authorized money (None: unknown or never).
     authorization_expires_at: datetime | None = None
-
     canceled_by: str | None = None
 
 
