@@ -56,6 +56,20 @@ async def reclaim(
     await session.flush()
 
 
+async def renew(session: AsyncSession, scope: str, key: str, fingerprint: str, now: datetime) -> None:
+    """The heartbeat of an in-progress claim: its request is alive at ``now``."""
+    await session.execute(
+        update(IdempotencyKey)
+        .where(
+            IdempotencyKey.scope == scope,
+            IdempotencyKey.key == key,
+            IdempotencyKey.fingerprint == fingerprint,
+            IdempotencyKey.status == "in_progress",
+        )
+        .values(locked_at=now)
+    )
+
+
 async def complete(
     session: AsyncSession, scope: str, key: str, fingerprint: str, status: int, body: dict[str, Any]
 ) -> None:

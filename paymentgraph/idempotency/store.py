@@ -5,8 +5,10 @@
 
 - a completed key with the same fingerprint returns the stored response (replay, no side effect);
 - the same key with another fingerprint raises ``IDEMPOTENCY_KEY_REUSED``;
-- a key still in progress raises ``IDEMPOTENCY_KEY_IN_USE`` (unless abandoned for ``stale_after``:
-  its process died, and the retry takes it over);
+- a key still in progress raises ``IDEMPOTENCY_KEY_IN_USE`` while its request is alive: the request
+  renews the claim's ``locked_at`` every ``stale_after / 3`` (:meth:`keep_alive`), so a claim not
+  renewed for ``stale_after`` (10 s) belongs to a dead process (kill -9, OOM, lost host) and the
+  retry takes it over;
 - a key past ``expires_at`` (24 h) is treated as absent and overwritten; :meth:`prune` deletes expired
   rows in bulk (``python -m paymentgraph.idempotency.prune``), never on the request path.
 
@@ -16,7 +18,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,10 +33,15 @@ from paymentgraph.db.types import utcnow
 from paymentgraph.errors import IdempotencyKeyInUse, IdempotencyKeyReused, InvalidData
 from paymentgraph.idempotency import repository
 
+log = logging.getLogger(__name__)
+
 MAX_KEY_LENGTH = 255
 KEY_TTL = timedelta(hours=24)
-# A claim older than this whose request never finished belongs to a dead process.
-STALE_AFTER = timedelta(minutes=5)
+# A claim not renewed for this long belongs to a dead process. A heartbeat rather than a PostgreSQL
+# advisory lock: the same on SQLite and PostgreSQL, no connection pinned per request, and a vanished
+# host is noticed after seconds instead of at TCP keepalive's two hours. A live request renews every
+# STALE_AFTER / 3, so only an event loop stalled for the whole 10 s could see its key taken over.
+STALE_AFTER = timedelta(seconds=10)
 
 
 @dataclass(frozen=True)
@@ -98,6 +108,31 @@ class IdempotencyStore:
                 "A request with this Idempotency-Key is still running; retry after it finished",
                 idempotency_key=key,
             )
+
+    @asynccontextmanager
+    async def keep_alive(self, scope: str, key: str, fingerprint: str) -> AsyncIterator[None]:
+        """Renew this request's claim on ``key`` while the block runs (the claim's heartbeat)."""
+        stopped = asyncio.Event()
+        heartbeat = asyncio.create_task(self._beat(scope, key, fingerprint, stopped), name=f"claim {key}")
+        try:
+            yield
+        finally:
+            stopped.set()  # a renewal under way finishes rather than being cut off mid-write
+            await asyncio.shield(heartbeat)
+
+    async def _beat(self, scope: str, key: str, fingerprint: str, stopped: asyncio.Event) -> None:
+        period = self.stale_after.total_seconds() / 3
+        while True:
+            try:
+                await asyncio.wait_for(stopped.wait(), period)
+                return
+            except TimeoutError:
+                pass
+            try:
+                async with write_transaction(self.sessionmaker) as session:
+                    await repository.renew(session, scope, key, fingerprint, self.clock())
+            except Exception:
+                log.exception("could not renew the claim on Idempotency-Key %s", key)
 
     async def complete(
         self, scope: str, key: str, fingerprint: str, status: int, body: dict[str, Any]

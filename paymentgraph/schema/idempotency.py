@@ -8,7 +8,8 @@ hash, or the store) and fingerprinted by the normalised document, the variables 
 - the first request runs; its response is stored once execution began (errors included);
 - a retry with the same key and body gets the stored response with ``Idempotent-Replayed: true``;
 - the same key with another body: 422 ``IDEMPOTENCY_KEY_REUSED``;
-- while the first still runs: 409 ``IDEMPOTENCY_KEY_IN_USE``;
+- while the first still runs: 409 ``IDEMPOTENCY_KEY_IN_USE`` (its claim is renewed while it runs; a
+  claim whose process died lapses within seconds, see :data:`~paymentgraph.idempotency.store.STALE_AFTER`);
 - a key over 255 characters: 400 ``INVALID_DATA``;
 - a request refused before execution (bad JSON, parse or validation errors, auth, limits) is not stored,
   and an interrupted one releases its claim, so the retry may use the key again;
@@ -181,7 +182,10 @@ def idempotent(endpoint: Endpoint) -> Endpoint:
             )
 
         try:
-            response = await endpoint(retry)
+            # The heartbeat ties the in-use claim to this live request: a killed process's claim
+            # lapses within seconds and the shopper's retry resumes the work.
+            async with store.keep_alive(scope, key, fingerprint):
+                response = await endpoint(retry)
         except BaseException:
             # Interrupted (cancelled, crashed): free the key so the retry resumes the work.
             await asyncio.shield(store.release(scope, key, fingerprint))

@@ -15,7 +15,9 @@ A :class:`Workflow` is a sequence of :class:`Step` s. ``await workflow.run(pg, i
 Steps must be idempotent (a crash between a step's effect and its record re-runs it on resume): they
 look for their own earlier effect first, and external calls use keys derived from stable ids (the
 payment module keys provider calls by session id; ``ctx.step_key(name)`` is there for other calls).
-Runs that share ``lock_key(input)`` (e.g. one cart) run one at a time; a crashed holder's lock expires.
+Runs that share ``lock_key(input)`` (e.g. one cart) run one at a time under a lease (see
+:func:`hold_lock`) that lives only as long as its holder: a killed process's lease lapses within
+seconds, so the shopper's retry resumes the run instead of being refused for minutes.
 
 Test hook (fault injection without monkeypatching): ``workflow.patched(step, invoke=..., compensate=...)``
 replaces a step's functions and ``workflow.after_step(step, hook)`` calls ``hook(ctx, output)`` right
@@ -29,7 +31,7 @@ import dataclasses
 import hashlib
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -51,7 +53,12 @@ log = logging.getLogger(__name__)
 #: A step output carrying this key (truthy) ends the run successfully after the step is recorded.
 STOP = "__stop__"
 
-LOCK_TTL = timedelta(minutes=2)
+# Leases are tied to a live process by a heartbeat rather than a PostgreSQL advisory lock: it works the
+# same on SQLite and PostgreSQL, needs no connection pinned for the whole request, and a lost host is
+# noticed after LEASE_TTL (an advisory lock outlives a vanished client until TCP keepalive gives up,
+# two hours by default). The holder renews every LEASE_TTL / 3, so only an event loop stalled for
+# the whole TTL can lose a lease while alive; then :class:`LeaseLost` stops it at its next step.
+LEASE_TTL = timedelta(seconds=10)
 LOCK_WAIT_SECONDS = 30.0
 
 
@@ -92,6 +99,59 @@ def fingerprint(value: Any) -> str:
     """sha256 of the canonical JSON of ``value`` (sorted keys; Decimals as strings)."""
     canonical = json.dumps(json.loads(json_dumps(value)), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class LeaseLost(Conflict):
+    """This run's lease lapsed (its process stalled past the TTL) and another run may hold it now.
+
+    Raised between steps, never compensated: the run stays ``running`` for the new holder to finish.
+    """
+
+
+@dataclass
+class Lease:
+    """A held lock: renewed by a heartbeat task and at every recorded step (which also fences it)."""
+
+    sessionmaker: async_sessionmaker[AsyncSession]
+    key: str
+    owner: str
+    ttl: timedelta
+    lost: bool = False
+    stopped: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def check(self) -> None:
+        """LeaseLost when a renewal found the lease in another owner's hands."""
+        if self.lost:
+            raise LeaseLost(
+                f"{self.key} was taken over by another request after this one stalled; "
+                "retry with the same Idempotency-Key to get the outcome",
+                lock=self.key,
+                retryable=True,
+            )
+
+    async def renew(self, session: AsyncSession) -> None:
+        """Extend the lease in ``session``'s transaction; LeaseLost when another owner has it now."""
+        self.check()
+        if not await repository.renew_lock(session, self.key, self.owner, utcnow() + self.ttl):
+            self.lost = True
+            self.check()
+
+    async def keep_alive(self) -> None:
+        """Renew every ttl / 3 until stopped or lost; a failed renewal is tried again at the next beat."""
+        period = self.ttl.total_seconds() / 3
+        while not self.lost:
+            try:
+                await asyncio.wait_for(self.stopped.wait(), period)
+                return
+            except TimeoutError:
+                pass
+            try:
+                async with write_transaction(self.sessionmaker) as session:
+                    await self.renew(session)
+            except LeaseLost:
+                log.warning("workflow lease %s was taken over from %s", self.key, self.owner)
+            except Exception:
+                log.exception("could not renew workflow lease %s", self.key)
 
 
 def describe_error(exc: BaseException) -> dict[str, Any]:
@@ -158,11 +218,11 @@ class Workflow:
         if self.lock_key is None and idempotency_key is None:
             return await self._run_locked(pg, input, key)  # a fresh key: nobody else can run it
         lock = self.lock_key(input) if self.lock_key else f"run:{self.name}:{key}"
-        async with hold_lock(pg.sessionmaker, lock):
-            return await self._run_locked(pg, input, key)
+        async with hold_lock(pg.sessionmaker, lock) as lease:
+            return await self._run_locked(pg, input, key, lease)
 
     async def _run_locked(
-        self, pg: PaymentGraph, input: Mapping[str, Any], key: str
+        self, pg: PaymentGraph, input: Mapping[str, Any], key: str, lease: Lease | None = None
     ) -> dict[str, dict[str, Any]]:
         async with write_transaction(pg.sessionmaker) as session:
             run = await repository.get_or_create_run(session, self.name, key, fingerprint(input))
@@ -187,13 +247,20 @@ class Workflow:
                     break
                 continue
             try:
+                if lease is not None:
+                    lease.check()
                 output = await step.invoke(ctx)
                 async with write_transaction(pg.sessionmaker) as session:
+                    if lease is not None:
+                        # Fenced: a holder that lost its lease records nothing over the new holder's run.
+                        await lease.renew(session)
                     await repository.record_step(session, run_id, step.name, position, output)
                 ctx.results[step.name] = output
                 completed.append(step)
                 for hook in list(self._after.get(step.name, ())):
                     await hook(ctx, output)
+            except LeaseLost:
+                raise  # the new holder resumes this run: undoing steps would pull the rug from under it
             except Exception as exc:
                 await self._compensate(ctx, completed)
                 async with write_transaction(pg.sessionmaker) as session:
@@ -225,10 +292,14 @@ async def hold_lock(
     sessionmaker: async_sessionmaker[AsyncSession],
     key: str,
     *,
-    ttl: timedelta = LOCK_TTL,
+    ttl: timedelta = LEASE_TTL,
     wait_seconds: float = LOCK_WAIT_SECONDS,
-) -> Any:
-    """Hold the named lock ``key`` (waiting up to ``wait_seconds``); released on exit, even on a crash."""
+) -> AsyncIterator[Lease]:
+    """Hold the named lock ``key`` (waiting up to ``wait_seconds``) as a :class:`Lease`.
+
+    A heartbeat renews it while the block runs; it is released on exit, even on a cancellation. A
+    holder that dies stops renewing, so the lease lapses ``ttl`` after its last renewal.
+    """
     owner = new_id("wflock")
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait_seconds
@@ -242,14 +313,20 @@ async def hold_lock(
             raise Conflict(f"{key} is being processed by another request; retry later", lock=key)
         await asyncio.sleep(delay)
         delay = min(delay * 2, 0.2)
+    lease = Lease(sessionmaker, key, owner, ttl)
+    heartbeat = asyncio.create_task(lease.keep_alive(), name=f"lease {key}")
     try:
-        yield owner
+        yield lease
     finally:
+        lease.stopped.set()  # a renewal under way finishes rather than being cut off mid-write
         # Shielded so a cancelled request still frees the lock for its retry.
-        await asyncio.shield(_unlock(sessionmaker, key, owner))
+        await asyncio.shield(_release(heartbeat, sessionmaker, key, owner))
 
 
-async def _unlock(sessionmaker: async_sessionmaker[AsyncSession], key: str, owner: str) -> None:
+async def _release(
+    heartbeat: asyncio.Task[None], sessionmaker: async_sessionmaker[AsyncSession], key: str, owner: str
+) -> None:
+    await heartbeat
     async with write_transaction(sessionmaker) as session:
         await repository.unlock(session, key, owner)
 

@@ -104,6 +104,17 @@ async def try_lock(session: AsyncSession, key: str, owner: str, now: datetime, e
     return bool(taken.rowcount == 1)
 
 
+async def renew_lock(session: AsyncSession, key: str, owner: str, expires_at: datetime) -> bool:
+    """Extend ``owner``'s hold on ``key``; False when the lock is gone or another owner took it."""
+    renewed = await execute_dml(
+        session,
+        update(WorkflowLock)
+        .where(WorkflowLock.key == key, WorkflowLock.owner == owner)
+        .values(expires_at=expires_at),
+    )
+    return bool(renewed.rowcount == 1)
+
+
 async def unlock(session: AsyncSession, key: str, owner: str) -> None:
     await session.execute(delete(WorkflowLock).where(WorkflowLock.key == key, WorkflowLock.owner == owner))
 

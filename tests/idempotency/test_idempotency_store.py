@@ -7,10 +7,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from paymentgraph.db.session import read_session
 from paymentgraph.db.types import utcnow
 from paymentgraph.errors import IdempotencyKeyInUse, IdempotencyKeyReused, InvalidData
 from paymentgraph.idempotency import IdempotencyStore, StoredResponse
+from paymentgraph.idempotency.models import IdempotencyKey
+from paymentgraph.idempotency.store import STALE_AFTER
 
 
 class Clock:
@@ -82,6 +86,42 @@ async def test_an_abandoned_claim_is_taken_over(store: IdempotencyStore, clock: 
     await store.begin("store", "k1", "fp")
     clock.now += timedelta(minutes=10)  # the first request's process died
     assert await store.begin("store", "k1", "fp") is None
+
+
+async def test_a_claim_not_renewed_lapses_after_seconds_not_minutes(
+    store: IdempotencyStore, clock: Clock
+) -> None:
+    await store.begin("store", "k1", "fp")
+    clock.now += STALE_AFTER / 2
+    with pytest.raises(IdempotencyKeyInUse):
+        await store.begin("store", "k1", "fp")
+    clock.now += STALE_AFTER / 2  # no heartbeat since the claim: its process is gone
+    assert timedelta(seconds=10) >= STALE_AFTER
+    assert await store.begin("store", "k1", "fp") is None
+
+
+async def test_a_claim_renewed_by_its_live_request_stays_in_use(pg: Any, clock: Clock) -> None:
+    # A short expiry so the heartbeat beats every 0.1 s of real time; the clock says what time it is.
+    store = IdempotencyStore(pg.sessionmaker, clock=clock, stale_after=timedelta(seconds=0.3))
+    assert await store.begin("store", "k1", "fp") is None
+    async with store.keep_alive("store", "k1", "fp"):
+        clock.now += timedelta(minutes=10)  # the request is slow, but alive
+        for _ in range(400):
+            if await _locked_at(pg) == clock.now:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            pytest.fail("the heartbeat never renewed the claim")
+        with pytest.raises(IdempotencyKeyInUse):
+            await store.begin("store", "k1", "fp")
+    clock.now += timedelta(seconds=1)  # the request ended without completing: its claim lapses
+    assert await store.begin("store", "k1", "fp") is None
+
+
+async def _locked_at(pg: Any) -> datetime:
+    async with read_session(pg.sessionmaker) as session:
+        locked_at: datetime = (await session.execute(select(IdempotencyKey.locked_at))).scalar_one()
+        return locked_at
 
 
 async def test_prune_deletes_only_expired_keys(store: IdempotencyStore, clock: Clock) -> None:

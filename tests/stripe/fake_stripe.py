@@ -4,7 +4,8 @@ It records every request (method, path, Idempotency-Key header, form parameters)
 response for a repeated idempotency key (and refuses a reused key with other parameters, as Stripe
 does), answers with Stripe's real error codes (``payment_intent_unexpected_state``,
 ``charge_already_refunded``, ``card_declined``), keeps ``amount_capturable`` / ``amount_received``,
-and can be told to fail the next N requests with a 500 to show the client's retries.
+can be told to fail the next N requests with a 500 to show the client's retries, and can hold
+reads of PaymentIntents open (``hold_reads``) so a test can kill the process that is waiting on them.
 
 Asynchronous payment methods: an intent whose ``payment_method_types`` holds ``sepa_debit`` or
 ``us_bank_account`` is ``processing`` after confirmation until a test settles it
@@ -15,6 +16,7 @@ metadata); ``POST /_test/refund_outside`` refunds as the Stripe dashboard would.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import re
@@ -45,6 +47,10 @@ class FakeStripeState:
         default_factory=dict
     )  # key -> (fingerprint, status, body)
     fail_next: int = 0
+    # While set, GET /v1/payment_intents/{id} waits for it (set again) before answering; ``held`` is
+    # set once such a read is waiting.
+    hold_reads: asyncio.Event | None = None
+    held: asyncio.Event = field(default_factory=asyncio.Event)
     counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def reset(self) -> None:
@@ -54,6 +60,10 @@ class FakeStripeState:
         self.refunds.clear()
         self.replies.clear()
         self.fail_next = 0
+        if self.hold_reads is not None:
+            self.hold_reads.set()
+        self.hold_reads = None
+        self.held.clear()
 
     def writes(self, path_pattern: str = "") -> list[Recorded]:
         return [r for r in self.requests if r.method == "POST" and re.search(path_pattern, r.path)]
@@ -139,6 +149,10 @@ def build_app(state: FakeStripeState) -> web.Application:
 
     @routes.get("/v1/payment_intents/{id}")
     async def retrieve_intent(request: web.Request) -> web.Response:
+        hold = state.hold_reads
+        if hold is not None:
+            state.held.set()
+            await hold.wait()
         intent = state.intents.get(request.match_info["id"])
         if intent is None:
             return _error(404, "No such payment_intent", code="resource_missing")

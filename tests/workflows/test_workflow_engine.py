@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from paymentgraph.errors import IdempotencyKeyReused, NotAllowed
-from paymentgraph.workflows.engine import STOP, Step, StepContext, Workflow
+from paymentgraph.db.session import write_transaction
+from paymentgraph.db.types import utcnow
+from paymentgraph.errors import Conflict, IdempotencyKeyReused, NotAllowed
+from paymentgraph.workflows import repository
+from paymentgraph.workflows.engine import (
+    LEASE_TTL,
+    STOP,
+    LeaseLost,
+    Step,
+    StepContext,
+    Workflow,
+    hold_lock,
+)
 
 
 class Crash(BaseException):
@@ -159,3 +171,36 @@ async def test_test_hooks_restore_the_workflow(pg: Any) -> None:
         workflow.patched("missing").__enter__()
     await workflow.run(pg, {"value": 1})
     assert journal.events == ["do a", "do b", "do c"]
+
+
+async def test_a_lease_lives_as_long_as_its_holder_renews_it(pg: Any) -> None:
+    # A 1.5 s lease renewed every 0.5 s: held past its TTL while the holder lives, free once it exits.
+    ttl = timedelta(seconds=1.5)
+    async with hold_lock(pg.sessionmaker, "cart:x", ttl=ttl):
+        await asyncio.sleep(3 * ttl.total_seconds())
+        with pytest.raises(Conflict):
+            async with hold_lock(pg.sessionmaker, "cart:x", ttl=ttl, wait_seconds=0):
+                pass
+    async with hold_lock(pg.sessionmaker, "cart:x", ttl=ttl, wait_seconds=0):
+        pass
+
+
+async def test_a_run_whose_lease_was_taken_over_records_nothing_and_undoes_nothing(pg: Any) -> None:
+    journal = Journal()
+    workflow = toy(journal, lock_key=lambda input: "cart:y")
+
+    async def take_over(ctx: StepContext, output: dict[str, Any]) -> None:
+        # Another process found the lease lapsed (this holder stalled) and took it.
+        later = utcnow() + timedelta(hours=1)
+        async with write_transaction(pg.sessionmaker) as session:
+            assert await repository.try_lock(session, "cart:y", "other", later, later + LEASE_TTL)
+
+    with workflow.after_step("a", take_over), pytest.raises(LeaseLost) as lost:
+        await workflow.run(pg, {"value": 1}, idempotency_key="k1")
+    assert lost.value.code == "CONFLICT"
+    assert journal.events == ["do a", "do b"]  # b ran, but its record was refused and nothing undone
+
+    async with write_transaction(pg.sessionmaker) as session:
+        await repository.unlock(session, "cart:y", "other")  # the other holder finished
+    await workflow.run(pg, {"value": 1}, idempotency_key="k1")
+    assert journal.events == ["do a", "do b", "do b", "do c"]  # resumed after a, the last record
