@@ -23,7 +23,11 @@ from typing import Any
 import httpx
 import pytest
 from fake_stripe import FakeStripeState
+from sqlalchemy import select
 from stripe_peers import API_KEY, STRIPE, WEBHOOK_SECRET, free_port
+
+from paymentgraph.db.session import create_engine
+from paymentgraph.workflows.models import WorkflowRun
 
 ADMIN = {"Authorization": "Bearer test-admin"}
 COMPLETE = "mutation($c: ID!) { completeCart(cartId: $c) { id cartId total } }"
@@ -200,3 +204,13 @@ async def test_a_retry_after_the_server_was_killed_mid_checkout_completes_once(
     assert fake.writes(r"/cancel$") == []
     (intent,) = fake.intents.values()
     assert intent["status"] == "requires_capture" and intent["amount_capturable"] == 3000
+    # One run, resumed (not restarted) after the step the dead process had recorded.
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            runs = (
+                await conn.execute(select(WorkflowRun).where(WorkflowRun.workflow == "complete_cart"))
+            ).all()
+    finally:
+        await engine.dispose()
+    assert [(run.status, run.attempts) for run in runs] == [("succeeded", 1)]
