@@ -15,6 +15,8 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -81,7 +83,32 @@ def create_app(settings: Settings | None = None, *, gc_tuning: bool = False) -> 
         Route("/health", health, methods=["GET"]),
         Route("/hooks/payment/{provider}", _webhook, methods=["POST"]),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=routes, lifespan=lifespan, middleware=cors_middleware(settings))
+
+
+# What a page on an allowed origin may send and read (CORS); Content-Type is also what makes a browser
+# ask first (a preflight) before a cross-site POST: /graphql refuses bodies that are not JSON.
+CORS_REQUEST_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id")
+CORS_RESPONSE_HEADERS = ("Idempotency-Key", "Idempotent-Replayed", "X-Request-Id")
+
+
+def cors_middleware(settings: Settings) -> list[Middleware]:
+    """Starlette's CORSMiddleware for ``PAYMENTGRAPH_CORS_ORIGINS``; none when no origin is configured."""
+    origins = settings.cors_origin_list
+    if not origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=list(CORS_REQUEST_HEADERS),
+            expose_headers=list(CORS_RESPONSE_HEADERS),
+            # Credentials are bearer tokens sent by the page's code, never cookies.
+            allow_credentials=False,
+            max_age=600,
+        )
+    ]
 
 
 def serving_app() -> Starlette:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -29,6 +31,16 @@ class Settings(BaseSettings):
     # Lowers the per-list take limit; 1000 is also the engine's own cap (schema/selection.py), so no higher.
     max_take: int = Field(default=1000, ge=1, le=1000)
     max_document_bytes: int = 64 * 1024
+    # Selection sets nested inside one another, counted through fragment spreads and inline fragments
+    # (GraphiQL's introspection query nests about 15). Below graphql-core's 200, where validation gives up.
+    max_query_nesting: int = Field(default=40, ge=2, le=150)
+    # How many field nodes may merge into one response path (a field repeated, counting each fragment
+    # spread, times the repeats of its parents): bounds the pairwise work of validation's
+    # overlapping-fields rule and refuses fragment explosions.
+    max_field_repeats: int = Field(default=50, ge=1, le=1000)
+    # Comma-separated origins (``https://shop.example``) whose pages may call the API from a browser
+    # (CORS); none by default. ``*`` allows any origin (credentials are bearer tokens, never cookies).
+    cors_origins: str = ""
     # Seconds between runs of the served app's maintenance task (retry failed webhook events, settle
     # stale pending captures and refunds); 0 turns it off.
     webhook_retry_seconds: float = 60.0
@@ -61,6 +73,17 @@ class Settings(BaseSettings):
             return "sqlite+aiosqlite://" + url.split("://", 1)[1]
         return url
 
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        for origin in value.split(","):
+            origin = origin.strip().rstrip("/")
+            if origin and origin != "*" and not re.fullmatch(r"https?://[^/\s]+", origin):
+                raise ValueError(
+                    f"{origin!r} is not an origin: write scheme://host[:port], e.g. https://shop.example"
+                )
+        return value
+
     @field_validator("webhook_retry_seconds", "recover_pending_after_seconds")
     @classmethod
     def _not_negative(cls, seconds: float) -> float:
@@ -76,3 +99,7 @@ class Settings(BaseSettings):
     def admin_token_list(self) -> tuple[str, ...]:
         """The bootstrap tokens in order: the n-th acts as "token:<n>" (1-based) in audit fields."""
         return tuple(t.strip() for t in self.admin_tokens.split(",") if t.strip())
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip().rstrip("/") for origin in self.cors_origins.split(",") if origin.strip()]

@@ -42,6 +42,8 @@ class ErrorCode(StrEnum):
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
     PROVIDER_UNAVAILABLE = "PROVIDER_UNAVAILABLE"
     TOO_MANY_REQUESTS = "TOO_MANY_REQUESTS"
+    # The HTTP request is not a GraphQL request (bad JSON, a batch, no query, too large, not JSON).
+    BAD_REQUEST = "BAD_REQUEST"
 
 
 class DomainError(Exception):

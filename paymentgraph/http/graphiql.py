@@ -43,10 +43,13 @@ _PAGE = """<!DOCTYPE html>
     const props = {{
       fetcher,
       headerEditorEnabled: true,
-      shouldPersistHeaders: false,
+      // The admin's Authorization header survives reloads (kept in this browser's localStorage).
+      shouldPersistHeaders: true,
       defaultQuery:
-        "# Admin fields need this in the Headers tab:\\n" +
-        "#   {{\\"Authorization\\": \\"Bearer <token>\\"}}\\n" +
+        "# Admin fields need an admin key in the Headers tab (kept across reloads):\\n" +
+        "#   {{\\"Authorization\\": \\"Bearer <key>\\"}}\\n" +
+        "# A key is a token listed in PAYMENTGRAPH_ADMIN_TOKENS when the server starts,\\n" +
+        "# or an API key created with the paymentgraph command line (see paymentgraph --help).\\n" +
         "# Store fields (cart, order, createCart ...) need none.\\n\\n" +
         "query Regions {{\\n  regions(take: 5) {{\\n    count\\n" +
         "    items {{ id name currencyCode }}\\n  }}\\n}}\\n",

@@ -1,14 +1,23 @@
 """``/graphql``: a hand-rolled endpoint over ``schema.execute`` with orjson in and out.
 
 Hand-rolled rather than strawberry's ASGI app because it is measurably faster (orjson, no per-request
-view machinery; perf-floor.md section 6) and because the status codes and error shapes are ours:
-200 for any GraphQL result (errors included), 400 for a request that is not GraphQL (bad JSON, no
-query), 405 for a mutation sent with GET, 413 for an oversized body.
+view machinery; perf-floor.md section 6) and because the status codes and error shapes are ours, as
+the GraphQL over HTTP specification has them:
+
+- a request that is not GraphQL is refused with ``extensions.code`` BAD_REQUEST: 400 (bad JSON, a batch,
+  no query, parameters of the wrong type), 413 (an oversized body), 415 (a POST body that is not
+  ``application/json``; browsers send ``text/plain`` cross-site without asking first);
+- 405 for a mutation sent with GET;
+- with ``Accept: application/json`` (or none) any GraphQL result is 200 with ``data``, as before;
+- with ``Accept: application/graphql-response+json`` the answer has that media type, and a request the
+  server refused before execution (parse, validation, limits, variables that do not coerce) is 400
+  without ``data``.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +37,8 @@ from paymentgraph.schema.errors import format_errors
 # Variables may be much larger than the document (a long list of line items); bound the body anyway.
 BODY_ALLOWANCE = 1024 * 1024
 REQUEST_ID_HEADER = "x-request-id"
+JSON = "application/json"
+GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 
 def _default(value: Any) -> Any:
@@ -36,15 +47,62 @@ def _default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-def json_response(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_response(
+    body: dict[str, Any],
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    media_type: str = JSON,
+) -> Response:
     content = orjson.dumps(body, default=_default)
-    return Response(content, status_code=status, media_type="application/json", headers=headers)
+    return Response(content, status_code=status, media_type=media_type, headers=headers)
 
 
-def _refusal(message: str, status: int, code: ErrorCode, headers: dict[str, str] | None = None) -> Response:
+def _refusal(
+    message: str, status: int, code: ErrorCode, headers: dict[str, str] | None = None, media_type: str = JSON
+) -> Response:
     return json_response(
-        {"errors": [{"message": message, "extensions": {"code": code.value}}]}, status, headers
+        {"errors": [{"message": message, "extensions": {"code": code.value}}]}, status, headers, media_type
     )
+
+
+def response_media_type(accept: str | None) -> str:
+    """``application/graphql-response+json`` when the client prefers it to ``application/json``."""
+    if not accept or GRAPHQL_RESPONSE not in accept:
+        return JSON
+    weights: dict[str, float] = {}
+    for part in accept.split(","):
+        media, *params = (piece.strip() for piece in part.split(";"))
+        weight = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        weights[media.lower()] = max(weight, weights.get(media.lower(), 0.0))
+    preferred = weights.get(GRAPHQL_RESPONSE, 0.0)
+    return GRAPHQL_RESPONSE if preferred > 0 and preferred >= weights.get(JSON, 0.0) else JSON
+
+
+def _check_content_type(content_type: str | None) -> None:
+    """A POST body must be ``application/json`` (UTF-8, with or without a charset parameter)."""
+    media, *params = (piece.strip() for piece in (content_type or "").split(";"))
+    charset = next(
+        (
+            value.strip().strip('"').lower()
+            for name, _, value in (p.partition("=") for p in params)
+            if name.strip().lower() == "charset"
+        ),
+        "utf-8",
+    )
+    if media.lower() != JSON or charset not in ("utf-8", "utf8"):
+        given = f"Content-Type {content_type!r}" if content_type else "no Content-Type"
+        raise BadRequest(
+            f"The request has {given}; send the GraphQL request as a JSON body with "
+            "'Content-Type: application/json'",
+            status=415,
+        )
 
 
 class BadRequest(Exception):
@@ -68,6 +126,7 @@ def _params_from_get(request: Request) -> dict[str, Any]:
 
 
 async def _params_from_post(request: Request, limit: int) -> dict[str, Any]:
+    _check_content_type(request.headers.get("content-type"))
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise BadRequest(f"The request body is larger than {limit} bytes", status=413)
@@ -80,6 +139,8 @@ async def _params_from_post(request: Request, limit: int) -> dict[str, Any]:
         params = orjson.loads(body)
     except orjson.JSONDecodeError:
         raise BadRequest("The request body is not valid JSON") from None
+    if isinstance(params, list):
+        raise BadRequest("Batched requests are not supported: send one JSON object with a query per request")
     if not isinstance(params, dict):
         raise BadRequest("The request body must be a JSON object with a query")
     return params
@@ -95,6 +156,9 @@ def _validate(params: dict[str, Any]) -> tuple[str, dict[str, Any] | None, str |
     operation_name = params.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
         raise BadRequest("operationName must be a string")
+    extensions = params.get("extensions")
+    if extensions is not None and not isinstance(extensions, dict):
+        raise BadRequest("extensions must be a JSON object")
     return query, variables, operation_name
 
 
@@ -109,6 +173,7 @@ async def graphql_endpoint(request: Request) -> Response:
 
     request_id = request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex
     headers = {"X-Request-Id": request_id}
+    media_type = response_media_type(request.headers.get("accept"))
     try:
         if request.method == "GET":
             params = _params_from_get(request)
@@ -116,7 +181,7 @@ async def graphql_endpoint(request: Request) -> Response:
             params = await _params_from_post(request, settings.max_document_bytes + BODY_ALLOWANCE)
         query, variables, operation_name = _validate(params)
     except BadRequest as exc:
-        return _refusal(exc.message, exc.status, ErrorCode.GRAPHQL_VALIDATION_FAILED, headers)
+        return _refusal(exc.message, exc.status, ErrorCode.BAD_REQUEST, headers, media_type)
 
     context = Context(
         pg=state.pg,
@@ -138,19 +203,39 @@ async def graphql_endpoint(request: Request) -> Response:
         # A GET must not change anything (caches, prefetchers and crawlers replay GETs).
         headers["Allow"] = "POST"
         return _refusal(
-            "Mutations are not allowed over GET; send them with POST", 405, ErrorCode.NOT_ALLOWED, headers
+            "Mutations are not allowed over GET; send them with POST",
+            405,
+            ErrorCode.NOT_ALLOWED,
+            headers,
+            media_type,
         )
     except CannotGetOperationTypeError as exc:
-        return _refusal(exc.as_http_error_reason(), 400, ErrorCode.GRAPHQL_VALIDATION_FAILED, headers)
+        return _refusal(
+            exc.as_http_error_reason(), 400, ErrorCode.GRAPHQL_VALIDATION_FAILED, headers, media_type
+        )
     except MissingQueryError:
         return _refusal(
-            "No GraphQL query found in the request", 400, ErrorCode.GRAPHQL_VALIDATION_FAILED, headers
+            "No GraphQL query found in the request", 400, ErrorCode.BAD_REQUEST, headers, media_type
         )
 
-    body: dict[str, Any] = {"data": result.data}
     errors: list[GraphQLError] | None = format_errors(result.errors, request_id)
-    if errors:
-        body["errors"] = [error.formatted for error in errors]
+    formatted = [error.formatted for error in errors] if errors else None
+    status = 200
+    body: dict[str, Any] = {"data": result.data}
+    if media_type == GRAPHQL_RESPONSE and formatted and _refused_before_execution(result.data, formatted):
+        # The specification's answer to a request error: 400, and no data (nothing was executed).
+        status = 400
+        del body["data"]
+    if formatted:
+        body["errors"] = formatted
     if result.extensions:
         body["extensions"] = result.extensions
-    return json_response(body, headers=headers)
+    return json_response(body, status, headers, media_type)
+
+
+def _refused_before_execution(data: Any, errors: Sequence[Mapping[str, object]]) -> bool:
+    """A request error (parse, validation, guards, variable coercion): no data and no error on a field.
+
+    A field error always has a ``path``; errors raised before execution never have one.
+    """
+    return data is None and all("path" not in error for error in errors)

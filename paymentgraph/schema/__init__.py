@@ -6,7 +6,7 @@ from types import MethodType
 from typing import Any
 
 import strawberry
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import ParserCache
 
 from paymentgraph.config import Settings
 from paymentgraph.links.registry import Registry
@@ -15,6 +15,7 @@ from paymentgraph.schema.errors import ErrorExtension, quiet_process_errors
 from paymentgraph.schema.limits import DocumentSizeLimit, Limits, QueryLimits
 from paymentgraph.schema.nul_guard import NulGuard
 from paymentgraph.schema.operation import SingleOperationGuard
+from paymentgraph.schema.validation import Validation
 
 
 def extensions(settings: Settings) -> list[Any]:
@@ -24,11 +25,13 @@ def extensions(settings: Settings) -> list[Any]:
         ErrorExtension,  # first in, last out: sees every other extension's errors
         lambda: DocumentSizeLimit(limits),  # before ParserCache: a huge document is refused unparsed
         ParserCache,
-        ValidationCache,  # before the guards: they check only documents that validate
+        # Before validation: graphql-core's rules are not linear in the document, so only documents
+        # within the limits are validated (schema/validation.py).
+        lambda: QueryLimits(limits),
+        Validation,  # before the guards: they check only documents that validate
         SingleOperationGuard,  # before auth: it checks the operation that will run
         NulGuard,
         AuthExtension,
-        lambda: QueryLimits(limits),
     ]
 
 

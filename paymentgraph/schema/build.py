@@ -9,7 +9,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLObjectType, GraphQLResolveInfo
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import ParserCache
 from strawberry.schema.config import StrawberryConfig
 
 from paymentgraph.links.definition import camel
@@ -31,10 +31,11 @@ from paymentgraph.schema.types import (
     new_namespace,
     object_type,
 )
+from paymentgraph.schema.validation import Validation
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SDL_PATH = REPO_ROOT / "schema.graphql"
-DEFAULT_EXTENSIONS: tuple[Any, ...] = (ParserCache, ValidationCache)
+DEFAULT_EXTENSIONS: tuple[Any, ...] = (ParserCache, Validation)
 _HOLDER_COLUMNS = ("id", "provider_id", "external_id", "email", "data", "metadata")
 
 
@@ -174,7 +175,7 @@ def build_schema(
     config: StrawberryConfig | None = None,
     execution_context_class: type | None = None,
 ) -> strawberry.Schema:
-    """The schema for ``registry`` (default: the built-in one); ParserCache and ValidationCache included.
+    """The schema for ``registry`` (default: the built-in one); ParserCache and Validation included.
 
     ``registry`` may be a TypeRegistry already built (so a mutation factory sees the same types).
     """

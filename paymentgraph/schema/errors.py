@@ -1,7 +1,9 @@
 """The one place where errors become what a GraphQL client sees.
 
 - A :class:`~paymentgraph.errors.DomainError` keeps its message and gets ``extensions.code`` plus the
-  ids it carries (``extensions.id``, ``extensions.entity`` ...).
+  ids it carries (``extensions.id``, ``extensions.entity`` ...). Its ``field`` (a Python input path such
+  as ``items[0].unit_price``) is spelled as the API spells it (``items[0].unitPrice``), in
+  ``extensions.field`` and in the message.
 - An error that already carries a code (auth, limits) is left as it is.
 - Parse and validation errors (and variables that do not coerce) keep their message, with
   ``GRAPHQL_VALIDATION_FAILED``.
@@ -12,6 +14,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -35,6 +38,14 @@ def _domain_error(error: GraphQLError) -> DomainError | None:
     return original if isinstance(original, DomainError) else None
 
 
+_SNAKE_PART = re.compile(r"(?<=[a-z0-9])_([a-z0-9])")
+
+
+def api_field_path(path: str) -> str:
+    """A Python input path in the API's camelCase: ``items[0].unit_price`` -> ``items[0].unitPrice``."""
+    return _SNAKE_PART.sub(lambda match: match.group(1).upper(), path)
+
+
 def _copy(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
     return GraphQLError(
         message,
@@ -54,7 +65,12 @@ def format_error(error: GraphQLError, request_id: str | None = None) -> GraphQLE
     domain = _domain_error(error)
     if domain is not None:
         details = {key: value for key, value in domain.details.items() if key != "code"}
-        return _copy(error, error.message, {"code": domain.code.value, **details})
+        message = error.message
+        field = details.get("field")
+        if isinstance(field, str):
+            details["field"] = api_field_path(field)
+            message = message.replace(field, details["field"])
+        return _copy(error, message, {"code": domain.code.value, **details})
     original = error.original_error
     # A value that did not coerce points at the variable or literal it came from; an exception raised
     # by our own code before execution (an extension hook) points at nothing and is masked below.

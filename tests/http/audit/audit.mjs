@@ -1,0 +1,19 @@
+// Runs the GraphQL over HTTP specification's audit (graphql-http's serverAudits) against the URL given
+// as the first argument and prints one JSON line per audit: {id, name, status, reason?}.
+import { auditServer } from "graphql-http";
+
+const url = process.argv[2];
+if (!url) {
+  console.error("usage: node audit.mjs <graphql url>");
+  process.exit(2);
+}
+const results = await auditServer({ url });
+for (const result of results) {
+  const line = { id: result.id, name: result.name, status: result.status };
+  if (result.status !== "ok") {
+    line.reason = result.reason;
+    line.httpStatus = result.response.status;
+    line.contentType = result.response.headers.get("content-type");
+  }
+  console.log(JSON.stringify(line));
+}
