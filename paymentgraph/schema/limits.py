@@ -20,6 +20,7 @@ from typing import Any
 from graphql import (
     DocumentNode,
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
     GraphQLField,
@@ -274,8 +275,10 @@ def measure(
     """
     walker = _Walker(schema, document, variables, limits)
     total = _Measure()
-    for definition in _operations(document, operation_name):
-        total.nesting = max(total.nesting, walker.fragments.nesting(definition.selection_set))
+    # Every definition, used or not: validation walks them all (and gives up past 200 levels).
+    for definition in document.definitions:
+        if isinstance(definition, (OperationDefinitionNode, FragmentDefinitionNode)):
+            total.nesting = max(total.nesting, walker.fragments.nesting(definition.selection_set))
     if limits is not None and total.nesting > limits.max_nesting:
         return total
     for definition in _operations(document, operation_name):

@@ -116,11 +116,15 @@ async def test_graphiql_keeps_the_admin_headers_across_reloads(server: str, tmp_
         opening = await page.wait_for(f"{editor}.getValue()")
         assert "PAYMENTGRAPH_ADMIN_TOKENS" in opening
         assert "API key" in opening
-        # The admin typed their header once (GraphiQL stores what the header editor holds) ...
+        # The admin types their header once in the Headers editor, and an admin query ...
         headers = json.dumps({"Authorization": f"Bearer {TOKEN}"})
-        await page.evaluate(f"localStorage.setItem('graphiql:headers', {json.dumps(headers)}), true")
-        await page.evaluate(f"localStorage.setItem('graphiql:query', {json.dumps(ADMIN_QUERY)}), true")
-        # ... and reloads: GraphiQL still sends it, so an admin-only field answers.
+        header_editor = "document.querySelectorAll('.graphiql-editor-tool .CodeMirror')[1].CodeMirror"
+        await page.evaluate(f"{header_editor}.setValue({json.dumps(headers)}), true")
+        await page.evaluate(f"{editor}.setValue({json.dumps(ADMIN_QUERY)}), true")
+        # (GraphiQL stores both after a debounce: wait for that before reloading)
+        await page.wait_for(f"localStorage.getItem('graphiql:query') === {json.dumps(ADMIN_QUERY)}")
+        await page.wait_for(f"(localStorage.getItem('graphiql:headers') || '').includes('Bearer {TOKEN}')")
+        # ... and reloads: GraphiQL still sends the header, so the admin-only field answers.
         await page.send("Page.reload")
         await page.wait_for("!!document.querySelector('.graphiql-execute-button')")
         await page.wait_for(f"{editor}.getValue() === {json.dumps(ADMIN_QUERY)}")
