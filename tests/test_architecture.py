@@ -33,6 +33,7 @@ FORBIDDEN = {
         "paymentgraph.query",
         "paymentgraph.workflows",
     ),
+    "events": API_LAYER,
 }
 # Alembic's env must see every table, so it may import the registry (it runs only as a migration).
 ALLOWED = {
@@ -78,4 +79,19 @@ def test_modules_never_import_each_other() -> None:
                     name == own or name.startswith(own + ".")
                 ):
                     violations.append(f"{path.relative_to(PACKAGE)} imports {name}")
+    assert violations == []
+
+
+def test_the_outbox_writer_is_as_low_as_db() -> None:
+    """Modules write events through events/outbox.py alone, and it imports nothing above db/."""
+    outbox = PACKAGE / "events" / "outbox.py"
+    above_db = [
+        n for n in _imports(outbox) if n.startswith("paymentgraph.") and not n.startswith("paymentgraph.db")
+    ]
+    assert above_db == []
+    violations = []
+    for path in _python_files("modules"):
+        for name in _imports(path):
+            if name.startswith("paymentgraph.events") and name != "paymentgraph.events.outbox":
+                violations.append(f"{path.relative_to(PACKAGE)} imports {name}")
     assert violations == []

@@ -88,11 +88,12 @@ def module_entities(modules: Iterable[str] = MODULES) -> dict[str, EntityDef]:
 
 @cache
 def default_registry() -> Registry:
+    from paymentgraph.events.entities import ENTITIES as EVENT_ENTITIES
     from paymentgraph.links.computed import COMPUTED_FIELDS
     from paymentgraph.links.definitions import LINKS, READ_ONLY_LINKS
 
     return Registry(
-        entities=module_entities(),
+        entities={**module_entities(), **{e.name: e for e in EVENT_ENTITIES}},
         links=LINKS,
         readonly_links=READ_ONLY_LINKS,
         computed_fields=COMPUTED_FIELDS,

@@ -64,7 +64,7 @@ def query_type(
         ]
         fields += [one, page]
         resolvers[single] = _one_resolver(entity.name)
-        resolvers[many] = _page_resolver(entity.name)
+        resolvers[many] = _page_resolver(entity)
         reach[single] = RootReach(entity.reach.by_id)
         reach[many] = RootReach(ADMIN_ONLY)
     # Static fields beside the generated ones (imported here: resolvers import schema modules).
@@ -88,11 +88,14 @@ def _one_resolver(entity: str) -> RawResolver:
     return resolve
 
 
-def _page_resolver(entity: str) -> RawResolver:
+def _page_resolver(entity: EntityDef) -> RawResolver:
+    default_order = entity.extra.get("default_order")
+    name = entity.name
+
     async def resolve(_root: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
         types = type_registry(info)
-        filters = convert_filter(types.filter_specs, entity, args.get("filter"))
-        order = convert_order(types.order_specs, entity, args.get("orderBy"))
-        return await load_page(info, entity, filters, order, args.get("skip"), args.get("take"))
+        filters = convert_filter(types.filter_specs, name, args.get("filter"))
+        order = convert_order(types.order_specs, name, args.get("orderBy")) or default_order
+        return await load_page(info, name, filters, order, args.get("skip"), args.get("take"))
 
     return resolve

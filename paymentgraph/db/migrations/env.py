@@ -5,6 +5,8 @@ from __future__ import annotations
 from alembic import context
 
 # Tables outside the modules (idempotency keys; workflow runs and their recovery points).
+import paymentgraph.events.models
+import paymentgraph.events.outbox
 import paymentgraph.idempotency.models
 import paymentgraph.identity.models
 import paymentgraph.workflows.models  # noqa: F401

@@ -19,6 +19,7 @@ from paymentgraph.db.repository import add, soft_delete, update
 from paymentgraph.db.session import read_session, write_transaction
 from paymentgraph.db.types import utcnow
 from paymentgraph.errors import InvalidData, NotAllowed
+from paymentgraph.events.outbox import event_row, record_event, record_events
 from paymentgraph.modules import validation
 from paymentgraph.modules.cart import repository
 from paymentgraph.modules.cart.dto import CartDTO
@@ -96,6 +97,7 @@ class CartModuleService:
             for cart, items in built:
                 await add(session, [cart])
                 await add(session, items)
+            await record_events(session, [event_row("cart.created", {"id": cart.id}) for cart, _ in built])
             result = [CartDTO.from_row(cart, items) for cart, items in built]
         return result[0] if single else result
 
@@ -161,6 +163,7 @@ class CartModuleService:
             if cart.completed_at is None:
                 cart.completed_at = utcnow()
                 await session.flush()
+                await record_event(session, "cart.completed", {"id": cart.id})
             items = await repository.items_of(session, [cart.id])
             return CartDTO.from_row(cart, items.get(cart.id, []))
 

@@ -17,6 +17,7 @@ from paymentgraph.db.ids import new_id
 from paymentgraph.db.repository import add, soft_delete
 from paymentgraph.db.session import read_session, write_transaction
 from paymentgraph.errors import Conflict, InvalidData, not_found
+from paymentgraph.events.outbox import event_row, record_events
 from paymentgraph.modules import validation
 from paymentgraph.modules.order import repository
 from paymentgraph.modules.order.dto import OrderClaimDTO, OrderDTO, OrderExchangeDTO
@@ -90,6 +91,8 @@ class OrderModuleService:
                 display_id += 1
                 await add(session, [order])
                 await add(session, items)
+            placed = [event_row("order.placed", {"id": o.id, "cart_id": o.cart_id}) for o, _ in built]
+            await record_events(session, placed)
             result = [OrderDTO.from_row(order, items) for order, items in built]
         return result[0] if single else result
 

@@ -25,6 +25,7 @@ from paymentgraph.errors import (
     RequiresMore,
     not_found,
 )
+from paymentgraph.events.outbox import record_event
 from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.providers.base import (
     PaymentInput,
@@ -124,6 +125,11 @@ class AuthorizeMixin(ServiceBase):
                 return  # a webhook authorized it meanwhile: that outcome stands
             status = output.status.value if output.status else "error"
             await common.update(session, row, {"status": status, "data": output.data or row.data})
+            await record_event(
+                session,
+                "payment_session.updated",
+                {"id": session_id, "payment_collection_id": row.payment_collection_id, "status": status},
+            )
             await recompute_collection(session, row.payment_collection_id)
 
     async def _session_payment(self, session_id: str) -> dto.Payment:
@@ -179,6 +185,21 @@ class AuthorizeMixin(ServiceBase):
             }
             # metadata and created_by stay unwritten (SQL NULL, not a JSON null), as the ORM left them.
             await payment_rows.insert_payment(conn, written)
+            collection_id = row["payment_collection_id"]
+            await record_event(
+                conn, "payment_session.authorized", {"id": session_id, "payment_collection_id": collection_id}
+            )
+            await record_event(
+                conn,
+                "payment.authorized",
+                {
+                    "id": written["id"],
+                    "payment_collection_id": collection_id,
+                    "payment_session_id": session_id,
+                    "amount": row["amount"],
+                    "currency_code": row["currency_code"],
+                },
+            )
             captures: list[dto.Capture] = []
             if captured:
                 capture = {
@@ -191,6 +212,17 @@ class AuthorizeMixin(ServiceBase):
                     "deleted_at": None,
                 }
                 await payment_rows.insert_capture(conn, capture)
+                await record_event(
+                    conn,
+                    "payment.captured",
+                    {
+                        "id": written["id"],
+                        "payment_collection_id": collection_id,
+                        "capture_id": capture["id"],
+                        "amount": row["amount"],
+                        "currency_code": row["currency_code"],
+                    },
+                )
                 captures.append(capture_from_columns({**capture, "created_by": None, "metadata": None}))
             await recompute_collection(session, row["payment_collection_id"])
             # Just created: its captures are the one above at most, and it has no refunds.

@@ -27,6 +27,7 @@ from paymentgraph.db.ids import new_id
 from paymentgraph.db.session import read_session, write_transaction
 from paymentgraph.db.types import utcnow
 from paymentgraph.errors import DomainError, InvalidData, NotAllowed, ProviderUnavailable, not_found
+from paymentgraph.events.outbox import record_event
 from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.providers.base import CapturePaymentInput, PaymentOutput
 from paymentgraph.modules.payment.repository import common, payment_rows
@@ -253,6 +254,17 @@ class CapturesMixin(SettlementMixin):
         if (captured >= payment["amount"] or output.capture_closed) and payment["captured_at"] is None:
             values["captured_at"] = now
         await payment_rows.update_payment(conn, payment_id, values)
+        await record_event(
+            conn,
+            "payment.captured",
+            {
+                "id": payment_id,
+                "payment_collection_id": payment["payment_collection_id"],
+                "capture_id": capture_id,
+                "amount": amount,
+                "currency_code": payment["currency_code"],
+            },
+        )
         await recompute_collection(session, payment["payment_collection_id"])
         return await self._payment_with_children(conn, {**payment, **values})
 

@@ -10,6 +10,7 @@ from paymentgraph.db.ids import new_id
 from paymentgraph.db.session import read_session, write_transaction
 from paymentgraph.db.types import utcnow
 from paymentgraph.errors import InvalidData, not_found
+from paymentgraph.events.outbox import event_row, record_event, record_events
 from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.entities import COLLECTION_STATUSES
 from paymentgraph.modules.payment.repository import collections as collection_repo
@@ -66,10 +67,14 @@ class CollectionsMixin(ServiceBase):
                 updated_at=now,
                 deleted_at=None,
             )
-        # One INSERT for all of them, atomic on its own; a new collection has no sessions or payments,
-        # so the DTOs are what was written.
-        async with self._one_statement_write() as conn:
+        # One INSERT for all of them and one for their events; a new collection has no sessions or
+        # payments, so the DTOs are what was written.
+        async with write_transaction(self.sessionmaker) as session:
+            conn = await session.connection()
             await collection_repo.insert_collections(conn, rows)
+            await record_events(
+                conn, [event_row("payment_collection.created", {"id": r["id"]}) for r in rows]
+            )
         result = [collection_from_columns(row) for row in rows]
         return result[0] if isinstance(data, Mapping) else result
 
@@ -119,9 +124,13 @@ class CollectionsMixin(ServiceBase):
                     values["metadata"] = require_dict(data["metadata"], "metadata") or None
                 await common.update(session, row, values)
                 # Amount or currency move status; an explicit status is the caller's word and wins.
-                await recompute_collection(session, row.id)
+                recomputed = await recompute_collection(session, row.id)
                 if "status" in data:
                     await common.update(session, row, {"status": data["status"]})
+                if not recomputed or "status" in data:  # recompute_collection recorded its own change
+                    await record_event(
+                        session, "payment_collection.updated", {"id": row.id, "status": row.status}
+                    )
             result = await load_collections(session, rows)
         return result[0] if isinstance(id_or_selector, str) else result
 
@@ -134,6 +143,9 @@ class CollectionsMixin(ServiceBase):
                 if id not in found:
                     raise not_found("PaymentCollection", id)
             await common.hard_delete(session, models.PaymentCollection, id_list)
+            await record_events(
+                session, [event_row("payment_collection.deleted", {"id": id}) for id in id_list]
+            )
 
     @overload
     async def complete_payment_collections(self, ids: str) -> dto.PaymentCollection: ...  # type: ignore[overload-overlap]
@@ -152,6 +164,7 @@ class CollectionsMixin(ServiceBase):
                     raise not_found("PaymentCollection", id)
                 if row.completed_at is None:
                     await common.update(session, row, {"completed_at": utcnow()})
+                    await record_event(session, "payment_collection.completed", {"id": row.id})
                 rows.append(row)
             result = await load_collections(session, rows)
         return result[0] if isinstance(ids, str) else result

@@ -8,6 +8,7 @@ from typing import Any
 from paymentgraph.db.session import read_session, write_transaction
 from paymentgraph.db.types import utcnow
 from paymentgraph.errors import InvalidData, NotAllowed, not_found
+from paymentgraph.events.outbox import record_event
 from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.providers.base import PaymentInput
 from paymentgraph.modules.payment.repository import common
@@ -67,6 +68,16 @@ class PaymentsMixin(ServiceBase):
                 raise not_found("Payment", id)
             if output.data:
                 await common.update(session, payment, {"data": output.data})
+            await record_event(
+                session,
+                "payment.canceled",
+                {
+                    "id": id,
+                    "payment_collection_id": payment.payment_collection_id,
+                    "amount": payment.amount,
+                    "currency_code": payment.currency_code,
+                },
+            )
             return (await load_payments(session, [payment]))[0]
 
     async def update_payment(self, data: Mapping[str, Any]) -> dto.Payment:

@@ -28,18 +28,22 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from paymentgraph.db.types import utcnow
+from paymentgraph.events.outbox import record_event
 from paymentgraph.modules.payment import models
 from paymentgraph.modules.payment.repository import collections as collection_repo
 
 ZERO = Decimal(0)
 
 
-async def recompute_collection(session: AsyncSession, collection_id: str) -> None:
-    """Recompute and store one collection's status and amounts (call inside the write transaction)."""
+async def recompute_collection(session: AsyncSession, collection_id: str) -> dict[str, Any]:
+    """Recompute and store one collection's status and amounts (call inside the write transaction).
+
+    Returns what changed (empty: nothing); a change records ``payment_collection.updated``.
+    """
     conn = await session.connection()
     collection = await collection_repo.lock_collection(conn, collection_id)
     if collection is None:
-        return
+        return {}
     changed = await recompute_locked(conn, collection)
     if changed:
         # Keep a collection the caller loaded through the ORM in this session in step with the row.
@@ -47,6 +51,7 @@ async def recompute_collection(session: AsyncSession, collection_id: str) -> Non
         if loaded is not None:
             for key, value in changed.items():
                 set_committed_value(loaded, key, value)
+    return changed
 
 
 async def recompute_locked(conn: AsyncConnection, collection: Mapping[Any, Any]) -> dict[str, Any]:
@@ -102,4 +107,7 @@ async def recompute_locked(conn: AsyncConnection, collection: Mapping[Any, Any])
     if changed:
         changed["updated_at"] = utcnow()
         await collection_repo.update_collection(conn, collection["id"], changed)
+        await record_event(conn, "payment_collection.updated", {"id": collection["id"], "status": status})
+        if "completed_at" in changed:
+            await record_event(conn, "payment_collection.completed", {"id": collection["id"]})
     return changed

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from paymentgraph.db.ids import new_id
 from paymentgraph.db.session import read_session, write_transaction
 from paymentgraph.errors import DomainError, InvalidData, ProviderUnavailable, not_found
+from paymentgraph.events.outbox import record_event
 from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.providers.base import PaymentOutput, RefundPaymentInput
 from paymentgraph.modules.payment.repository import common, payment_rows
@@ -215,6 +216,18 @@ class RefundsMixin(SettlementMixin):
             if output.data:
                 values["data"] = output.data
             await common.update(session, payment, values)
+            await record_event(
+                session,
+                "payment.refunded",
+                {
+                    "id": payment_id,
+                    "payment_collection_id": payment.payment_collection_id,
+                    "refund_id": refund_id,
+                    "amount": refund.amount,
+                    "currency_code": payment.currency_code,
+                },
+                actor_id=refund.created_by,
+            )
             await recompute_collection(session, payment.payment_collection_id)
             return (await load_payments(session, [payment]))[0]
 

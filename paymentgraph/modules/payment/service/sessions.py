@@ -14,6 +14,7 @@ from paymentgraph.db.ids import new_id
 from paymentgraph.db.session import read_session, write_transaction
 from paymentgraph.db.types import utcnow
 from paymentgraph.errors import InvalidData, NotAllowed, not_found
+from paymentgraph.events.outbox import record_event
 from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.entities import SESSION_STATUSES
 from paymentgraph.modules.payment.providers.base import (
@@ -95,6 +96,11 @@ class SessionsMixin(ServiceBase):
                     "deleted_at": None,
                 },
             )
+            await record_event(
+                conn,
+                "payment_session.created",
+                {"id": session_id, "payment_collection_id": collection["id"], "amount": amount},
+            )
             await recompute_locked(conn, collection)
 
         try:
@@ -160,6 +166,9 @@ class SessionsMixin(ServiceBase):
     async def _remove_session(self, session_id: str, collection_id: str) -> None:
         async with write_transaction(self.sessionmaker) as session:
             await common.hard_delete(session, models.PaymentSession, [session_id])
+            await record_event(
+                session, "payment_session.deleted", {"id": session_id, "payment_collection_id": collection_id}
+            )
             await recompute_collection(session, collection_id)
 
     async def update_payment_session(self, data: Mapping[str, Any]) -> dto.PaymentSession:
@@ -242,6 +251,15 @@ class SessionsMixin(ServiceBase):
                     payment_session_id=session_id,
                 )
             await common.update(session, locked, values)
+            await record_event(
+                session,
+                "payment_session.updated",
+                {
+                    "id": session_id,
+                    "payment_collection_id": locked.payment_collection_id,
+                    "status": locked.status,
+                },
+            )
             await recompute_collection(session, locked.payment_collection_id)
             return session_dto(locked)
 

@@ -31,6 +31,7 @@ from paymentgraph.errors import (
     RequiresMore,
     not_found,
 )
+from paymentgraph.events.outbox import record_event
 from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.providers.base import WebhookAction, WebhookResult
 from paymentgraph.modules.payment.repository import common
@@ -181,11 +182,12 @@ class WebhookActionsMixin(ProviderChangesMixin):
             amount = min(result.amount if result.amount is not None else payment.amount, payment.amount)
             if amount <= ZERO:
                 return (await load_payments(session, [payment]))[0]
+            capture_id = new_id("capt")
             await common.insert(
                 session,
                 models.Capture,
                 {
-                    "id": new_id("capt"),
+                    "id": capture_id,
                     "payment_id": payment_id,
                     "amount": amount,
                     "status": "succeeded",
@@ -196,6 +198,17 @@ class WebhookActionsMixin(ProviderChangesMixin):
             if payment.captured_amount + amount >= payment.amount:
                 values["captured_at"] = utcnow()
             await common.update(session, payment, values)
+            await record_event(
+                session,
+                "payment.captured",
+                {
+                    "id": payment_id,
+                    "payment_collection_id": payment.payment_collection_id,
+                    "capture_id": capture_id,
+                    "amount": amount,
+                    "currency_code": payment.currency_code,
+                },
+            )
             await recompute_collection(session, payment.payment_collection_id)
             return (await load_payments(session, [payment]))[0]
 
@@ -211,6 +224,11 @@ class WebhookActionsMixin(ProviderChangesMixin):
             if await payment_repo.live_payment_for_session(session, session_id) is not None:
                 return
             await common.update(session, row, {"status": status})
+            await record_event(
+                session,
+                "payment_session.updated",
+                {"id": session_id, "payment_collection_id": row.payment_collection_id, "status": status},
+            )
             await recompute_collection(session, row.payment_collection_id)
 
     async def _cancel_from_webhook(self, session_id: str) -> None:
@@ -222,6 +240,15 @@ class WebhookActionsMixin(ProviderChangesMixin):
                 row = await payment_repo.lock_session(session, session_id)
                 if row is not None and row.status != "canceled":
                     await common.update(session, row, {"status": "canceled"})
+                    await record_event(
+                        session,
+                        "payment_session.updated",
+                        {
+                            "id": session_id,
+                            "payment_collection_id": row.payment_collection_id,
+                            "status": "canceled",
+                        },
+                    )
                     await recompute_collection(session, row.payment_collection_id)
             return
         if payment.canceled_at is None and not captured:

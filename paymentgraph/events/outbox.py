@@ -1,0 +1,193 @@
+"""The transactional outbox: domain events written in the same transaction as the change they describe.
+
+A service that changes state calls :func:`record_event` with its open session or connection, before
+its transaction commits: the event row commits with the change or rolls back with it, so no event is
+emitted for a change that did not happen and none is lost for one that did (even if the process dies
+right after the commit: the dispatcher of any worker finds the row later). A transaction's events
+are written in ONE multi-row INSERT just before it commits.
+
+This module sits as low as ``db/`` (modules import it; it imports nothing but ``db/``). The dispatcher
+that hands events to subscribers lives beside it (:mod:`paymentgraph.events.dispatcher`).
+
+Names are Medusa's, dotted and lower-case (``payment.captured``); ``data`` always holds the entity's
+``id``; payment events add ``payment_collection_id`` and the amount moved; ``actor_id`` says who did it
+when that is known. ``seq`` orders events as they were inserted; events about one entity are written
+under that entity's row lock, so for one entity this is also the order of commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Index, Integer, String, event, insert, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from paymentgraph.db.base import Base
+from paymentgraph.db.ids import ulid
+from paymentgraph.db.types import JSONType, UTCDateTime, utcnow
+
+EVENT_NAMES = (
+    "payment_collection.created",
+    "payment_collection.updated",
+    "payment_collection.deleted",
+    "payment_collection.completed",
+    "payment_session.created",
+    "payment_session.updated",
+    "payment_session.deleted",
+    "payment_session.authorized",
+    "payment.authorized",
+    "payment.captured",
+    "payment.refunded",
+    "payment.canceled",
+    "dispute.created",
+    "dispute.updated",
+    "cart.created",
+    "cart.completed",
+    "order.placed",
+)
+# PostgreSQL: a statement trigger on the event table sends this NOTIFY (delivered at commit, once per
+# transaction whatever it inserted), so listeners in every process wake without polling.
+NOTIFY_CHANNEL = "paymentgraph_events"
+# Set on a connection that wrote events in its open transaction; the commit listener wakes this
+# process's dispatchers at once (SQLite has no NOTIFY, and in-process needs no round trip).
+_WROTE_EVENTS = "paymentgraph_outbox_wrote"
+# The events recorded in a connection's open transaction, written at the session's commit.
+_PENDING = "paymentgraph_outbox_pending"
+
+
+class OutboxEvent(Base):
+    """One domain event. ``dispatched_at`` is set once the dispatcher fanned it out to its subscribers."""
+
+    __tablename__ = "event"
+    __table_args__ = (
+        # The dispatcher's scan for work reads only undispatched rows.
+        Index(
+            "IDX_event_undispatched",
+            "seq",
+            postgresql_where=text("dispatched_at IS NULL"),
+            sqlite_where=text("dispatched_at IS NULL"),
+        ),
+    )
+
+    # INTEGER (not BIGINT) on SQLite, so the column is the rowid and autoincrements.
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    id: Mapped[str] = mapped_column(String, nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(String, nullable=False, index=True)
+    # The entity the event is about (data["id"]): delivery keeps commit order per entity_id.
+    entity_id: Mapped[str] = mapped_column(String, nullable=False)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, index=True)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+_last_ulid = ""
+
+
+def _event_id() -> str:
+    """A ULID that grows within this process even inside one millisecond (so ids sort as written)."""
+    global _last_ulid
+    value = ulid()
+    if value <= _last_ulid:
+        value = _increment(_last_ulid)
+    _last_ulid = value
+    return f"evt_{value}"
+
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def _increment(value: str) -> str:
+    digits = [_CROCKFORD.index(c) for c in value]
+    for i in reversed(range(len(digits))):
+        if digits[i] < 31:
+            digits[i] += 1
+            break
+        digits[i] = 0
+    return "".join(_CROCKFORD[d] for d in digits)
+
+
+def event_row(name: str, data: Mapping[str, Any], *, actor_id: str | None = None) -> dict[str, Any]:
+    """The row of one event (a new ``evt_`` id, now); ``data`` must hold the entity's ``id``."""
+    entity_id = data.get("id")
+    if not isinstance(entity_id, str) or not entity_id:
+        raise ValueError(f"event {name}: data must hold the entity's id")
+    payload = dict(data)
+    if actor_id is not None:
+        payload["actor_id"] = actor_id
+    return {"id": _event_id(), "name": name, "entity_id": entity_id, "data": payload, "created_at": utcnow()}
+
+
+async def record_event(
+    db: AsyncSession | AsyncConnection, name: str, data: Mapping[str, Any], *, actor_id: str | None = None
+) -> None:
+    """Add one event to ``db``'s open transaction; it commits or rolls back with it."""
+    await record_events(db, [event_row(name, data, actor_id=actor_id)])
+
+
+async def record_events(db: AsyncSession | AsyncConnection, rows: Iterable[dict[str, Any]]) -> None:
+    """Add events (rows from :func:`event_row`) to ``db``'s open transaction.
+
+    They are held on the connection and written just before the session commits, all of a transaction's
+    events in ONE multi-row INSERT (a payment step that authorizes, creates a payment and moves its
+    collection costs one statement, not three). ``db`` must belong to an ORM session (a connection from
+    ``session.connection()``): the session's commit is what writes them.
+    """
+    rows = list(rows)
+    if not rows:
+        return
+    conn = await db.connection() if isinstance(db, AsyncSession) else db
+    conn.sync_connection.info.setdefault(_PENDING, []).extend(rows)  # type: ignore[union-attr]
+
+
+_commit_listeners: list[Callable[[], None]] = []
+
+
+def on_commit_with_events(callback: Callable[[], None]) -> None:
+    """Call ``callback()`` when a transaction of this process that wrote events commits."""
+    _commit_listeners.append(callback)
+
+
+def remove_commit_listener(callback: Callable[[], None]) -> None:
+    if callback in _commit_listeners:
+        _commit_listeners.remove(callback)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending(session: Session) -> None:
+    # Runs inside the session's commit, on its connection, before COMMIT: SQL is still allowed here.
+    for conn in _session_connections(session):
+        rows = conn.info.pop(_PENDING, None)
+        if rows:
+            conn.execute(insert(OutboxEvent).values(rows))
+            conn.info[_WROTE_EVENTS] = True
+
+
+def _session_connections(session: Session) -> list[Connection]:
+    transaction = session.get_transaction()
+    if transaction is None:
+        return []
+    # The root transaction's connections (bind -> (Connection, Transaction, ...)); there is no public
+    # accessor that does not open a connection when the session has none.
+    return [entry[0] for entry in transaction._connections.values()]
+
+
+@event.listens_for(Engine, "commit")
+def _on_commit(conn: Connection) -> None:
+    if conn.info.pop(_PENDING, None):
+        # A connection outside any session cannot write its events: fail loudly, never lose them.
+        raise RuntimeError("events were recorded on a connection that is not a session's; use a session")
+    if conn.info.pop(_WROTE_EVENTS, False):
+        for callback in list(_commit_listeners):
+            callback()
+
+
+@event.listens_for(Engine, "rollback")
+def _on_rollback(conn: Connection) -> None:
+    conn.info.pop(_PENDING, None)
+    conn.info.pop(_WROTE_EVENTS, None)
