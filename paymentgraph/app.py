@@ -2,8 +2,10 @@
 
 The lifespan owns the connected :class:`~paymentgraph.connection.PaymentGraph` (engine, sessions,
 provider clients, registries) and the schema, so every request shares them and shutdown closes them.
-It also runs the payment maintenance task every ``PAYMENTGRAPH_WEBHOOK_RETRY_SECONDS`` (failed webhook
-events retried, stale pending captures and refunds settled), cancelled at shutdown.
+It also runs the background worker (``paymentgraph.events.worker``): the event dispatcher that hands
+committed events to subscribers, and the scheduler that runs jobs, the built-in maintenance included
+(``PAYMENTGRAPH_MAINTENANCE_CRON``); both stop at shutdown. ``PAYMENTGRAPH_WORKER=false`` leaves them
+to other processes.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from starlette.routing import Route
 
 from paymentgraph.config import Settings
 from paymentgraph.connection import PaymentGraph
+from paymentgraph.events.worker import Worker, background_worker
 from paymentgraph.http import graphiql, webhooks
 from paymentgraph.http.graphql import graphql_endpoint
 from paymentgraph.http.health import health
-from paymentgraph.maintenance import periodic_maintenance
+from paymentgraph.maintenance import maintenance_jobs
 from paymentgraph.schema.idempotency import idempotent
 
 logger = logging.getLogger("paymentgraph.app")
@@ -69,12 +72,12 @@ def create_app(settings: Settings | None = None, *, gc_tuning: bool = False) -> 
             if gc_tuning:
                 tune_gc()
             logger.info("paymentgraph is serving on %s", pg.engine.url.render_as_string(hide_password=True))
-            async with periodic_maintenance(
-                pg,
-                settings.webhook_retry_seconds,
-                pending_older_than=timedelta(seconds=settings.recover_pending_after_seconds),
-            ) as task:
-                app.state.maintenance = task
+            pending_older_than = timedelta(seconds=settings.recover_pending_after_seconds)
+            pg.handlers.add(
+                *maintenance_jobs(settings.maintenance_cron, pending_older_than=pending_older_than)
+            )
+            async with _worker(pg, settings) as worker:
+                app.state.worker = worker
                 yield
 
     routes = [
@@ -109,6 +112,17 @@ def cors_middleware(settings: Settings) -> list[Middleware]:
             max_age=600,
         )
     ]
+
+
+@asynccontextmanager
+async def _worker(pg: PaymentGraph, settings: Settings) -> AsyncIterator[Worker | None]:
+    if not settings.worker:
+        yield None
+        return
+    async with background_worker(
+        pg, poll_seconds=settings.events_poll_seconds, redis_url=settings.redis_url
+    ) as worker:
+        yield worker
 
 
 def serving_app() -> Starlette:

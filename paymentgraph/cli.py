@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from paymentgraph.cli_events import add_event_commands
 from paymentgraph.config import Settings
 
 DESCRIPTION = (
@@ -471,6 +472,7 @@ def parser() -> argparse.ArgumentParser:
     )
     with_database(command(key_actions, "list", "every API key, redacted, with when it was last used"))
     api_keys.set_defaults(run=cmd_api_keys)
+    add_event_commands(commands, command, with_database)
 
     schema = command(commands, "schema", "print the served GraphQL schema (SDL)")
     schema.add_argument(

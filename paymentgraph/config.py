@@ -41,12 +41,18 @@ class Settings(BaseSettings):
     # Comma-separated origins (``https://shop.example``) whose pages may call the API from a browser
     # (CORS); none by default. ``*`` allows any origin (credentials are bearer tokens, never cookies).
     cors_origins: str = ""
-    # Seconds between runs of the served app's maintenance task (retry failed webhook events, settle
-    # stale pending captures and refunds); 0 turns it off.
-    webhook_retry_seconds: float = 60.0
-    # Age in seconds after which that task settles a pending capture or refund (asks the provider again
-    # with the same key); younger ones may still be in flight. 0: every pending one on each pass.
+    # Age in seconds after which the recovery job settles a pending capture or refund (asks the provider
+    # again with the same key); younger ones may still be in flight. 0: every pending one on each run.
     recover_pending_after_seconds: float = 300.0
+    # When the served app's maintenance jobs run (retry failed webhook events, settle stale pending
+    # captures and refunds): a cron expression, UTC; empty turns them off.
+    maintenance_cron: str = "* * * * *"
+    # false: this process serves requests only (another process runs subscribers and jobs).
+    worker: bool = True
+    # The dispatcher wakes on commit (in process), NOTIFY (PostgreSQL) or Redis; this is the fallback.
+    events_poll_seconds: float = Field(default=5.0, gt=0)
+    # Redis pub/sub carries "events were committed" between processes (optional; PostgreSQL has NOTIFY).
+    redis_url: str | None = None
     # Hours after which the authorization of a cart that never became an order is canceled by that task
     # (Saleor's "release funds for expired checkouts" uses 6); 0 releases only expired authorizations.
     abandoned_authorization_hours: float = Field(default=6.0, ge=0)
@@ -84,12 +90,21 @@ class Settings(BaseSettings):
                 )
         return value
 
-    @field_validator("webhook_retry_seconds", "recover_pending_after_seconds")
+    @field_validator("recover_pending_after_seconds")
     @classmethod
     def _not_negative(cls, seconds: float) -> float:
         if seconds < 0:
-            raise ValueError("must be 0 (off) or a positive number of seconds")
+            raise ValueError("must be 0 or a positive number of seconds")
         return seconds
+
+    @field_validator("maintenance_cron")
+    @classmethod
+    def _cron(cls, cron: str) -> str:
+        from croniter import croniter
+
+        if cron.strip() and not croniter.is_valid(cron):
+            raise ValueError(f"{cron!r} is not a cron expression (empty turns maintenance off)")
+        return cron.strip()
 
     @property
     def admin_token_set(self) -> frozenset[str]:

@@ -19,6 +19,7 @@ from paymentgraph.db import migrate as migrations
 from paymentgraph.db.session import create_engine, create_sessionmaker
 from paymentgraph.identity import IdentityService
 from paymentgraph.identity.throttle import ThrottleLimits
+from paymentgraph.events.registry import Handlers
 from paymentgraph.links.registry import Registry, default_registry
 from paymentgraph.links.service import LinkService
 from paymentgraph.modules.cart.service import CartModuleService
@@ -64,6 +65,8 @@ class PaymentGraph:
                 timedelta(seconds=settings.login_failure_window_seconds),
             ),
         )
+        # Subscribers and scheduled jobs (paymentgraph.events): run by a served app's background worker.
+        self.handlers = Handlers()
         # A webhook that pays for a cart without an order completes it (Medusa's processPaymentWorkflow);
         # registered here so the Python API behaves like the served app.
         self.payment.add_webhook_hook(cart_completion_hook(self))

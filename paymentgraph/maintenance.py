@@ -1,27 +1,27 @@
-"""Payment maintenance: retry failed webhook events, settle captures/refunds left pending by a crash,
-and release the authorizations of abandoned carts.
+"""Built-in maintenance as scheduled jobs: the served app registers them on ``pg.handlers``.
 
-``run_once(pg)`` does one pass (``paymentgraph webhooks retry``, ``paymentgraph payments recover`` and
-``paymentgraph payments release-abandoned`` do each part);
-``periodic_maintenance(pg, seconds)`` runs passes every ``seconds`` in a background task
-for as long as its block lasts (the app's lifespan), logging errors instead of raising them, and cancels
-the task cleanly on exit. A pass cut short by that cancellation loses nothing: an event being applied
-stays ``processing`` and a provider call stays ``pending``, and both are picked up by a later pass.
+- ``paymentgraph.webhook_retry`` applies failed and stuck provider webhook events again
+  (``paymentgraph webhooks retry`` does the same once);
+- ``paymentgraph.pending_recovery`` settles captures and refunds left ``pending`` by a crash, asking the
+  provider again with the same idempotency key (``paymentgraph payments recover``);
+- ``paymentgraph.release_abandoned_authorizations`` cancels the authorizations of carts abandoned past
+  ``PAYMENTGRAPH_ABANDONED_AUTHORIZATION_HOURS`` and expired ones (``paymentgraph payments release-abandoned``);
+- ``paymentgraph.prune`` deletes expired idempotency keys and old finished workflow runs.
+
+Like any job they run once per scheduled time across all workers (``PAYMENTGRAPH_MAINTENANCE_CRON``,
+every minute by default; pruning hourly). A run cut short by shutdown loses nothing: an event being
+applied stays ``processing`` and a provider call stays ``pending``, and a later run picks both up.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from paymentgraph.modules.payment.dto import RecoveredOperation
+from paymentgraph.events.registry import Job, JobHandler
 from paymentgraph.modules.payment.service.recovery import RECOVER_AFTER
-from paymentgraph.modules.payment.webhooks import WebhookEvent
+from paymentgraph.workflows.prune import prune
 from paymentgraph.workflows.release_authorizations import (
     ReleasedAuthorization,
     release_abandoned_authorizations,
@@ -32,38 +32,13 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class MaintenancePass:
-    """What one pass did (an empty list for a half that failed; ``errors`` says why)."""
-
-    webhook_events: list[WebhookEvent] = field(default_factory=list)
-    operations: list[RecoveredOperation] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    released: list[ReleasedAuthorization] = field(default_factory=list)
+PRUNE_CRON = "7 * * * *"
 
 
-async def run_once(pg: PaymentGraph, *, pending_older_than: timedelta = RECOVER_AFTER) -> MaintenancePass:
-    """Retry failed webhook events, then recover stale pending operations; errors are logged, not raised."""
-    events: list[WebhookEvent] = []
-    operations: list[RecoveredOperation] = []
-    errors: list[str] = []
-    try:
-        events = await pg.payment.retry_failed_webhook_events()
-    except Exception as exc:
-        logger.exception("retrying failed webhook events failed")
-        errors.append(f"webhook retry: {type(exc).__name__}: {exc}")
-    try:
-        operations = await pg.payment.recover_pending_operations(older_than=pending_older_than)
-    except Exception as exc:
-        logger.exception("recovering pending captures and refunds failed")
-        errors.append(f"pending recovery: {type(exc).__name__}: {exc}")
-    released = await release_abandoned(pg)
-    errors += [f"release {r.payment_id}: {r.error}" for r in released if r.outcome == "failed"]
-    for event in events:
+async def retry_webhook_events(pg: PaymentGraph) -> None:
+    for event in await pg.payment.retry_failed_webhook_events():
         if event.status != "processed" or event.last_error:
             logger.warning("webhook event %s is %s: %s", event.id, event.status, event.last_error)
-    return MaintenancePass(events, operations, errors, released)
 
 
 async def release_abandoned(pg: PaymentGraph) -> list[ReleasedAuthorization]:
@@ -85,32 +60,33 @@ async def release_abandoned(pg: PaymentGraph) -> list[ReleasedAuthorization]:
     return released
 
 
-async def run_periodically(
-    pg: PaymentGraph, seconds: float, *, pending_older_than: timedelta = RECOVER_AFTER
-) -> None:
-    """Run a pass every ``seconds`` (the first after ``seconds``) until cancelled."""
-    while True:
-        await asyncio.sleep(seconds)
-        try:
-            await run_once(pg, pending_older_than=pending_older_than)
-        except Exception:  # run_once logs its own; this keeps the loop alive whatever happens
-            logger.exception("payment maintenance pass failed")
+async def release_abandoned_job(pg: PaymentGraph) -> None:
+    await release_abandoned(pg)
 
 
-@contextlib.asynccontextmanager
-async def periodic_maintenance(
-    pg: PaymentGraph, seconds: float, *, pending_older_than: timedelta = RECOVER_AFTER
-) -> AsyncIterator[asyncio.Task[None] | None]:
-    """Run :func:`run_periodically` in a task for the block (none when ``seconds`` is 0)."""
-    if seconds <= 0:
-        yield None
-        return
-    task = asyncio.create_task(
-        run_periodically(pg, seconds, pending_older_than=pending_older_than), name="paymentgraph-maintenance"
-    )
-    try:
-        yield task
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+def recover_pending_operations(older_than: timedelta) -> JobHandler:
+    async def recover(pg: PaymentGraph) -> None:
+        await pg.payment.recover_pending_operations(older_than=older_than)
+
+    return recover
+
+
+async def prune_expired(pg: PaymentGraph) -> None:
+    keys, runs = await prune(pg.sessionmaker)
+    logger.info("pruned %d idempotency keys and %d workflow runs", keys, runs)
+
+
+def maintenance_jobs(cron: str, *, pending_older_than: timedelta = RECOVER_AFTER) -> list[Job]:
+    """The built-in jobs, ``cron`` for the payment ones (none when ``cron`` is empty).
+
+    ``pending_older_than``: the age at which a pending capture or refund is settled (younger ones may
+    still be in flight; ``PAYMENTGRAPH_RECOVER_PENDING_AFTER_SECONDS``).
+    """
+    if not cron:
+        return []
+    return [
+        Job("paymentgraph.webhook_retry", cron, retry_webhook_events),
+        Job("paymentgraph.pending_recovery", cron, recover_pending_operations(pending_older_than)),
+        Job("paymentgraph.release_abandoned_authorizations", cron, release_abandoned_job),
+        Job("paymentgraph.prune", PRUNE_CRON, prune_expired),
+    ]

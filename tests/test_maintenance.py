@@ -1,13 +1,10 @@
-"""The app lifespan's maintenance task, and the `webhooks list|retry` and `payments recover` commands."""
+"""The app's maintenance jobs, and the `webhooks list|retry` and `payments recover` commands."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
-import time
-from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from maintenance_support import Leftovers, settled, write_leftovers
@@ -16,32 +13,35 @@ from paymentgraph import PaymentGraph
 from paymentgraph.app import create_app
 from paymentgraph.cli import main
 from paymentgraph.config import Settings
-from paymentgraph.maintenance import periodic_maintenance
+from paymentgraph.db.types import utcnow
+from paymentgraph.events.scheduler import list_job_runs
 from paymentgraph.modules.payment import models
 
 
-async def until(check: Callable[[], Awaitable[bool]], *, within: float = 20.0) -> None:
-    """Poll ``check`` until it is true, failing after ``within`` seconds."""
-    deadline = time.monotonic() + within
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError("not settled in time")
-        await asyncio.sleep(0.02)
-
-
-async def test_the_app_settles_failed_events_and_stale_pending_captures_on_a_schedule(
-    database_url: str,
-) -> None:
+async def test_the_app_runs_the_maintenance_jobs_once_per_scheduled_time(database_url: str) -> None:
     async with PaymentGraph.connect(database_url) as pg:
         await pg.sync_providers()
         leftovers = await write_leftovers(pg)
 
-        app = create_app(Settings(database_url=database_url, webhook_retry_seconds=0.05))
+        app = create_app(Settings(database_url=database_url))
         async with app.router.lifespan_context(app):
-            task = app.state.maintenance
-            assert task is not None and not task.done()
-            await until(lambda: settled(pg, leftovers))
-        assert task.cancelled()  # stopped with the app, not left running
+            worker = app.state.worker
+            assert set(app.state.pg.handlers.jobs) == {
+                "paymentgraph.webhook_retry",
+                "paymentgraph.pending_recovery",
+                "paymentgraph.prune",
+            }
+            assert all(not task.done() for task in worker.tasks)
+            # The next whole minute, as the worker's own scheduler will see it (whichever claims it first).
+            minute = (utcnow() + timedelta(minutes=1)).replace(second=0, microsecond=0)
+            await worker.scheduler.run_due(minute)
+            assert await settled(pg, leftovers)
+            runs = await list_job_runs(pg)
+            assert {(r.job, r.scheduled_at, r.status) for r in runs} >= {
+                ("paymentgraph.webhook_retry", minute, "succeeded"),
+                ("paymentgraph.pending_recovery", minute, "succeeded"),
+            }
+        assert all(task.done() for task in worker.tasks)  # stopped with the app, not left running
 
         payment = await pg.payment.retrieve_payment(leftovers.payment_id)
         assert payment.captured_amount == Decimal("40.00")
@@ -51,45 +51,15 @@ async def test_the_app_settles_failed_events_and_stale_pending_captures_on_a_sch
         assert (event.status, event.attempts, event.last_error) == ("processed", 2, None)
 
 
-async def test_zero_seconds_turns_the_task_off(database_url: str) -> None:
-    app = create_app(Settings(database_url=database_url, webhook_retry_seconds=0))
+async def test_an_empty_cron_turns_maintenance_off(database_url: str) -> None:
+    app = create_app(Settings(database_url=database_url, maintenance_cron=""))
     async with app.router.lifespan_context(app):
-        assert app.state.maintenance is None
+        assert app.state.pg.handlers.jobs == {}
 
 
-def test_a_negative_interval_is_refused() -> None:
-    with pytest.raises(ValueError, match="0 \\(off\\)"):
-        Settings(webhook_retry_seconds=-1)
-
-
-class _BrokenPayment:
-    def __init__(self) -> None:
-        self.calls = 0
-
-    async def retry_failed_webhook_events(self) -> list[Any]:
-        self.calls += 1
-        raise RuntimeError("database is down")
-
-    async def recover_pending_operations(self, **_: Any) -> list[Any]:
-        return []
-
-
-class _BrokenGraph:
-    def __init__(self) -> None:
-        self.payment = _BrokenPayment()
-
-
-async def test_errors_are_logged_and_the_task_keeps_running(caplog: pytest.LogCaptureFixture) -> None:
-    graph = _BrokenGraph()
-    with caplog.at_level(logging.ERROR, logger="paymentgraph.maintenance"):
-        async with periodic_maintenance(graph, 0.01) as task:  # type: ignore[arg-type]
-            deadline = time.monotonic() + 10
-            while graph.payment.calls < 3:
-                assert time.monotonic() < deadline and task is not None and not task.done()
-                await asyncio.sleep(0.01)
-    assert task is not None and task.cancelled()
-    assert "retrying failed webhook events failed" in caplog.text
-    assert "database is down" in caplog.text
+def test_a_cron_expression_that_does_not_parse_is_refused() -> None:
+    with pytest.raises(ValueError, match="not a cron expression"):
+        Settings(maintenance_cron="every minute")
 
 
 def _leftovers(database_url: str) -> Leftovers:
@@ -168,7 +138,7 @@ def test_cli_recover_accepts_zero_minutes_and_refuses_a_negative_age(
     assert f"capture {leftovers.capture_id}  payment={leftovers.payment_id}  40.00  recorded" in out
 
 
-async def test_the_served_task_settles_pending_operations_of_any_age_with_a_zero_threshold(
+async def test_the_recovery_job_settles_pending_operations_of_any_age_with_a_zero_threshold(
     database_url: str,
 ) -> None:
     async with PaymentGraph.connect(database_url) as pg:
@@ -183,15 +153,10 @@ async def test_the_served_task_settles_pending_operations_of_any_age_with_a_zero
                 )
             )
 
-        settings = Settings(
-            database_url=database_url, webhook_retry_seconds=0.05, recover_pending_after_seconds=0
-        )
-        app = create_app(settings)
+        app = create_app(Settings(database_url=database_url, recover_pending_after_seconds=0))
         async with app.router.lifespan_context(app):
-
-            async def recorded() -> bool:
-                [capture] = await pg.payment.list_captures({"id": "capt_fresh"})
-                return capture.status == "succeeded"
-
-            await until(recorded)
+            minute = (utcnow() + timedelta(minutes=1)).replace(second=0, microsecond=0)
+            await app.state.worker.scheduler.run_due(minute)
+            [capture] = await pg.payment.list_captures({"id": "capt_fresh"})
+            assert capture.status == "succeeded"
         assert (await pg.payment.retrieve_payment(authorized.id)).captured_amount == Decimal("5.00")

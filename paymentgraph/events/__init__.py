@@ -1,5 +1,9 @@
-"""Events: the transactional outbox, subscribers, scheduled jobs.
+"""Events: the transactional outbox, subscribers and scheduled jobs.
 
-``outbox.record_event`` is what services call (as low as ``db/``); the public API for a store is
-``subscriber`` and ``job`` (decorators) and ``Extensions`` (the registration calls), see README.
+Services call ``outbox.record_event`` (as low as ``db/``). A store uses :func:`subscriber`, :func:`job`
+and ``pg.handlers`` (see :mod:`paymentgraph.events.registry`); the dispatcher and the scheduler run them.
 """
+
+from paymentgraph.events.registry import Event, Handlers, Job, Subscriber, job, subscriber
+
+__all__ = ["Event", "Handlers", "Job", "Subscriber", "job", "subscriber"]

@@ -158,6 +158,12 @@ def remove_commit_listener(callback: Callable[[], None]) -> None:
         _commit_listeners.remove(callback)
 
 
+def wake_local_dispatchers() -> None:
+    """Wake this process's dispatchers now (after a commit that made deliveries due without events)."""
+    for callback in list(_commit_listeners):
+        callback()
+
+
 @event.listens_for(Session, "before_commit")
 def _write_pending(session: Session) -> None:
     # Runs inside the session's commit, on its connection, before COMMIT: SQL is still allowed here.
@@ -183,11 +189,12 @@ def _on_commit(conn: Connection) -> None:
         # A connection outside any session cannot write its events: fail loudly, never lose them.
         raise RuntimeError("events were recorded on a connection that is not a session's; use a session")
     if conn.info.pop(_WROTE_EVENTS, False):
-        for callback in list(_commit_listeners):
-            callback()
+        wake_local_dispatchers()
 
 
 @event.listens_for(Engine, "rollback")
 def _on_rollback(conn: Connection) -> None:
+    if conn.invalidated:  # its info went with the DBAPI connection (and reading it would raise)
+        return
     conn.info.pop(_PENDING, None)
     conn.info.pop(_WROTE_EVENTS, None)

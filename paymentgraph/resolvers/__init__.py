@@ -8,6 +8,7 @@ from paymentgraph.resolvers import (
     checkout,
     collections,
     identity,
+    events,
     order_payments,
     orders,
     payments,
@@ -30,6 +31,7 @@ STATIC_MUTATIONS: tuple[MutationDef, ...] = (
     *carts.MUTATIONS,
     *checkout.MUTATIONS,
     *identity.MUTATIONS,
+    *events.MUTATIONS,
 )
 # Who may read the hand-written result types (entity types declare theirs in the registries).
 TYPE_REACH = identity.TYPE_REACH

@@ -78,6 +78,12 @@ def query_type(
         fields.append(field)
         resolvers[field.graphql_name or field.python_name] = resolver
         reach[field.graphql_name or field.python_name] = root_reach
+    from paymentgraph.resolvers.events import admin_query_fields
+
+    for name, (field, resolver) in admin_query_fields().items():
+        fields.append(field)
+        resolvers[name] = resolver
+        reach[name] = RootReach(ADMIN_ONLY)
     return ns.create("Query", fields), resolvers, reach
 
 
