@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from bench import flows, nested
+from bench import events, flows, nested
 from bench.load import LoadRow, load_table, run_load
 from bench.nested import GRAPHQL, NestedRow, Targets, nested_table, run_nested
 from bench.profile import cprofile_top, pyinstrument_tree
@@ -124,6 +124,11 @@ def main() -> None:
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as isolated:
         flow_rows, flow_section = isolated.submit(flows.suite_in_own_process, scale).result()
     report.sections.append(flow_section)
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as isolated:
+        deliveries = 50 if args.quick else 200
+        report.sections.append(
+            isolated.submit(events.suite_in_own_process, scale.flow_count, deliveries).result()
+        )
     load: list[LoadRow] = []
     if not args.skip_load:
         load = run_load(pg_url, scale.load_seconds)

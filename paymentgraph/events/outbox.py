@@ -17,7 +17,9 @@ under that entity's row lock, so for one entity this is also the order of commit
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -52,8 +54,8 @@ EVENT_NAMES = (
 # PostgreSQL: a statement trigger on the event table sends this NOTIFY (delivered at commit, once per
 # transaction whatever it inserted), so listeners in every process wake without polling.
 NOTIFY_CHANNEL = "paymentgraph_events"
-# Set on a connection that wrote events in its open transaction; the commit listener wakes this
-# process's dispatchers at once (SQLite has no NOTIFY, and in-process needs no round trip).
+# Set on a session that wrote events in its transaction; after its commit this process's dispatchers are
+# woken at once (SQLite has no NOTIFY, and in-process needs no round trip).
 _WROTE_EVENTS = "paymentgraph_outbox_wrote"
 # The events recorded in a connection's open transaction, written at the session's commit.
 _PENDING = "paymentgraph_outbox_pending"
@@ -139,13 +141,25 @@ async def record_events(db: AsyncSession | AsyncConnection, rows: Iterable[dict[
     ``session.connection()``): the session's commit is what writes them.
     """
     rows = list(rows)
-    if not rows:
+    if not rows or _paused.get():
         return
     conn = await db.connection() if isinstance(db, AsyncSession) else db
     conn.sync_connection.info.setdefault(_PENDING, []).extend(rows)  # type: ignore[union-attr]
 
 
 _commit_listeners: list[Callable[[], None]] = []
+# Only the benchmark sets this (bench/events.py measures what the outbox costs by comparing with it off).
+_paused: ContextVar[bool] = ContextVar("paymentgraph_outbox_paused", default=False)
+
+
+@contextmanager
+def paused_for_measurement() -> Iterator[None]:
+    """Record no events in this block (for measuring the outbox's cost; losing events otherwise)."""
+    token = _paused.set(True)
+    try:
+        yield
+    finally:
+        _paused.reset(token)
 
 
 def on_commit_with_events(callback: Callable[[], None]) -> None:
@@ -171,7 +185,19 @@ def _write_pending(session: Session) -> None:
         rows = conn.info.pop(_PENDING, None)
         if rows:
             conn.execute(insert(OutboxEvent).values(rows))
-            conn.info[_WROTE_EVENTS] = True
+            session.info[_WROTE_EVENTS] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_after_commit(session: Session) -> None:
+    # After COMMIT returned, so a dispatcher woken now sees the rows.
+    if session.info.pop(_WROTE_EVENTS, False):
+        wake_local_dispatchers()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(_WROTE_EVENTS, None)
 
 
 def _session_connections(session: Session) -> list[Connection]:
@@ -188,8 +214,6 @@ def _on_commit(conn: Connection) -> None:
     if conn.info.pop(_PENDING, None):
         # A connection outside any session cannot write its events: fail loudly, never lose them.
         raise RuntimeError("events were recorded on a connection that is not a session's; use a session")
-    if conn.info.pop(_WROTE_EVENTS, False):
-        wake_local_dispatchers()
 
 
 @event.listens_for(Engine, "rollback")
@@ -197,4 +221,3 @@ def _on_rollback(conn: Connection) -> None:
     if conn.invalidated:  # its info went with the DBAPI connection (and reading it would raise)
         return
     conn.info.pop(_PENDING, None)
-    conn.info.pop(_WROTE_EVENTS, None)

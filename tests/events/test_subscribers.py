@@ -240,7 +240,7 @@ async def _insert_event_elsewhere(database_url: str, redis_url: str | None) -> N
         return
     path = make_url(database_url).database
     assert path is not None
-    with sqlite3.connect(path) as db:  # another process's commit, then its message
+    with sqlite3.connect(path, timeout=30) as db:  # another process's commit, then its message
         db.execute(
             "INSERT INTO event (id, name, entity_id, data, created_at) VALUES (?, ?, ?, ?, ?)",
             (*values[:4], values[4].replace(tzinfo=None).isoformat(sep=" ")),
