@@ -24,12 +24,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from paymentgraph.config import Settings
+from paymentgraph.configfile import build_providers, load_config
 from paymentgraph.connection import PaymentGraph
 from paymentgraph.events.worker import Worker, background_worker
 from paymentgraph.http import graphiql, webhooks
 from paymentgraph.http.graphql import graphql_endpoint
 from paymentgraph.http.health import health
+from paymentgraph.links.registry import default_registry
 from paymentgraph.maintenance import maintenance_jobs
+from paymentgraph.plugins import load_plugins
 from paymentgraph.schema.idempotency import idempotent
 
 logger = logging.getLogger("paymentgraph.app")
@@ -65,10 +68,16 @@ def create_app(settings: Settings | None = None, *, gc_tuning: bool = False) -> 
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         from paymentgraph.schema import create_schema
 
-        async with PaymentGraph.connect(settings=settings) as pg:
+        config = load_config()
+        plugins = load_plugins(config)
+        registry = default_registry().with_links(*plugins.links) if plugins.links else None
+        providers = [*build_providers(config, settings), *plugins.providers]
+        async with PaymentGraph.connect(settings=settings, providers=providers, registry=registry) as pg:
+            await plugins.start(pg)
             app.state.pg = pg
             app.state.settings = settings
-            app.state.schema = create_schema(pg.registry, settings)
+            app.state.plugins = plugins
+            app.state.schema = create_schema(pg.registry, settings, mutations=plugins.mutations)
             if gc_tuning:
                 tune_gc()
             logger.info("paymentgraph is serving on %s", pg.engine.url.render_as_string(hide_password=True))

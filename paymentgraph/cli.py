@@ -153,10 +153,24 @@ def admin_access_hint(settings: Settings, live_api_keys: int = 0) -> str | None:
     )
 
 
+def _check_configuration() -> None:
+    """The configuration file and its plugins load, or the server does not start (one line, exit 2)."""
+    from paymentgraph.configfile import ConfigError, build_providers, load_config
+    from paymentgraph.plugins import load_plugins
+
+    try:
+        config = load_config()
+        load_plugins(config)
+        build_providers(config, Settings())
+    except ConfigError as exc:
+        raise CommandError(str(exc), status=2) from None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = _settings(args)
+    _check_configuration()
     _prepare(settings, migrate=not args.no_migrate)
     live_keys = 0
     if not settings.admin_token_set:

@@ -1,5 +1,6 @@
 """Mutation resolvers: arguments in, one service or link call, the result loaded through the query graph."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from paymentgraph.resolvers import (
@@ -7,8 +8,8 @@ from paymentgraph.resolvers import (
     carts,
     checkout,
     collections,
-    identity,
     events,
+    identity,
     order_payments,
     orders,
     payments,
@@ -37,14 +38,14 @@ STATIC_MUTATIONS: tuple[MutationDef, ...] = (
 TYPE_REACH = identity.TYPE_REACH
 
 
-def mutation_definitions(types: Any) -> list[MutationDef]:
-    """Every mutation: the static ones plus the link mutations of ``types.registry``."""
-    return [*STATIC_MUTATIONS, *link_mutations(types.registry.links)]
+def mutation_definitions(types: Any, extra: Sequence[MutationDef] = ()) -> list[MutationDef]:
+    """Every mutation: the static ones, the link mutations of ``types.registry`` and ``extra`` (plugins')."""
+    return [*STATIC_MUTATIONS, *link_mutations(types.registry.links), *extra]
 
 
-def build_mutation(types: Any) -> type:
-    """The Mutation root type of :func:`mutation_definitions`."""
-    return mutation_type(mutation_definitions(types), types)
+def build_mutation(types: Any, extra: Sequence[MutationDef] = ()) -> type:
+    """The Mutation root type of :func:`mutation_definitions` (``extra``: plugins' mutations)."""
+    return mutation_type(mutation_definitions(types, extra), types)
 
 
 __all__ = ["STATIC_MUTATIONS", "TYPE_REACH", "build_mutation", "mutation_definitions"]

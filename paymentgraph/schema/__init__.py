@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import MethodType
 from typing import Any
 
@@ -35,8 +36,13 @@ def extensions(settings: Settings) -> list[Any]:
     ]
 
 
-def create_schema(registry: Registry | None = None, settings: Settings | None = None) -> strawberry.Schema:
-    """The schema served at /graphql for ``registry`` (default: every module and link)."""
+def create_schema(
+    registry: Registry | None = None, settings: Settings | None = None, *, mutations: Sequence[Any] = ()
+) -> strawberry.Schema:
+    """The schema served at /graphql for ``registry`` (default: every module and link).
+
+    ``mutations``: plugins' ``MutationDef`` s, served beside the built-in ones (admin scope).
+    """
     from paymentgraph.links.registry import default_registry
     from paymentgraph.resolvers import TYPE_REACH, build_mutation, mutation_definitions
     from paymentgraph.schema.build import TypeRegistry, build_schema
@@ -47,13 +53,13 @@ def create_schema(registry: Registry | None = None, settings: Settings | None = 
     type_registry = TypeRegistry(registry or default_registry())
     schema = build_schema(
         type_registry,
-        mutation_factory=build_mutation,
+        mutation_factory=lambda types: build_mutation(types, mutations),
         extensions=extensions(settings),
         # Plain reads of what the plan loaded skip graphql-core's per-field machinery (fastexec.py).
         execution_context_class=FastExecutionContext,
     )
     gql = schema._schema
-    reach = build_reach_table(type_registry, mutation_definitions(type_registry), TYPE_REACH, gql)
+    reach = build_reach_table(type_registry, mutation_definitions(type_registry, tuple(mutations)), TYPE_REACH, gql)
     gql.extensions = {**(gql.extensions or {}), REACH_KEY: reach}
     # Strawberry logs every error, domain errors included; schema/errors.py logs the unexpected ones.
     schema.process_errors = MethodType(quiet_process_errors, schema)  # type: ignore[method-assign]
