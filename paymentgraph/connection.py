@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from paymentgraph.config import Settings
 from paymentgraph.db import migrate as migrations
 from paymentgraph.db.session import create_engine, create_sessionmaker
+from paymentgraph.events.registry import Handlers
 from paymentgraph.identity import IdentityService
 from paymentgraph.identity.throttle import ThrottleLimits
-from paymentgraph.events.registry import Handlers
 from paymentgraph.links.registry import Registry, default_registry
 from paymentgraph.links.service import LinkService
 from paymentgraph.modules.cart.service import CartModuleService

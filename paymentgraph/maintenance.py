@@ -5,7 +5,7 @@
 - ``paymentgraph.pending_recovery`` settles captures and refunds left ``pending`` by a crash, asking the
   provider again with the same idempotency key (``paymentgraph payments recover``);
 - ``paymentgraph.release_abandoned_authorizations`` cancels the authorizations of carts abandoned past
-  ``PAYMENTGRAPH_ABANDONED_AUTHORIZATION_HOURS`` and expired ones (``paymentgraph payments release-abandoned``);
+  ``PAYMENTGRAPH_ABANDONED_AUTHORIZATION_HOURS`` and expired ones (as ``payments release-abandoned``);
 - ``paymentgraph.prune`` deletes expired idempotency keys and old finished workflow runs.
 
 Like any job they run once per scheduled time across all workers (``PAYMENTGRAPH_MAINTENANCE_CRON``,

@@ -29,6 +29,7 @@ async def test_the_app_runs_the_maintenance_jobs_once_per_scheduled_time(databas
             assert set(app.state.pg.handlers.jobs) == {
                 "paymentgraph.webhook_retry",
                 "paymentgraph.pending_recovery",
+                "paymentgraph.release_abandoned_authorizations",
                 "paymentgraph.prune",
             }
             assert all(not task.done() for task in worker.tasks)

@@ -59,7 +59,8 @@ def create_schema(
         execution_context_class=FastExecutionContext,
     )
     gql = schema._schema
-    reach = build_reach_table(type_registry, mutation_definitions(type_registry, tuple(mutations)), TYPE_REACH, gql)
+    every_mutation = mutation_definitions(type_registry, tuple(mutations))
+    reach = build_reach_table(type_registry, every_mutation, TYPE_REACH, gql)
     gql.extensions = {**(gql.extensions or {}), REACH_KEY: reach}
     # Strawberry logs every error, domain errors included; schema/errors.py logs the unexpected ones.
     schema.process_errors = MethodType(quiet_process_errors, schema)  # type: ignore[method-assign]

@@ -1,7 +1,7 @@
 """events: the outbox, subscribers' deliveries, scheduled job runs
 
 Revision ID: events
-Revises: pending_operations
+Revises: identity
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sqlalchemy import Text  # noqa: F401  (autogenerate renders JSONB(astext_ty
 from sqlalchemy.dialects import postgresql
 
 revision: str = 'events'
-down_revision: str | None = 'pending_operations'
+down_revision: str | None = 'identity'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
