@@ -132,6 +132,13 @@ async def test_disputes_move_the_collection_while_funds_are_withdrawn_in_any_eve
     }
     assert row["evidenceDueBy"].startswith("2030-01-01")
     assert collection["refundedAmount"] == "30.00"  # the bank took the money back
+    # Each change of the dispute is an event in the outbox, in the same transaction as the change.
+    events = await shop.ok(
+        'query { events(filter: {name: {in: ["dispute.created", "dispute.updated"]}}) '
+        "{ items { name data } } }"
+    )
+    assert sorted(e["name"] for e in events["events"]["items"]) == ["dispute.created", "dispute.updated"]
+    assert {e["data"]["id"] for e in events["events"]["items"]} == {row["id"]}
 
     won = dispute(intent, "won", [-3000, 3000])
     await shop.deliver("charge.dispute.funds_reinstated", won, event_id="evt_dp_reinstated", created=300)

@@ -30,6 +30,7 @@ from paymentgraph.errors import (
     RequiresMore,
     not_found,
 )
+from paymentgraph.events.outbox import record_event
 from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.entities import DISPUTE_STATUSES
 from paymentgraph.modules.payment.providers.base import WebhookResult
@@ -124,6 +125,17 @@ class ProviderChangesMixin(ServiceBase):
                     },
                 )
             await common.update(session, payment, {"refunded_amount": payment.refunded_amount + added})
+            await record_event(
+                session,
+                "payment.refunded",
+                {
+                    "id": payment_id,
+                    "payment_collection_id": payment.payment_collection_id,
+                    "amount": added,
+                    "currency_code": payment.currency_code,
+                    "source": "provider",
+                },
+            )
             await recompute_collection(session, payment.payment_collection_id)
 
     async def _record_dispute(self, provider_id: str, session_id: str, result: WebhookResult) -> None:
@@ -155,23 +167,33 @@ class ProviderChangesMixin(ServiceBase):
             if payment is None:
                 raise not_found("Payment", payment_id)
             row = await dispute_repo.lock_dispute(session, provider_id, facts["id"])
+            event_data = {
+                "payment_id": payment_id,
+                "payment_collection_id": payment.payment_collection_id,
+                "amount": amount,
+                "currency_code": facts["currency_code"],
+                "status": facts["status"],
+            }
             if row is None:
+                dispute_id = new_id("disp")
                 await common.insert(
                     session,
                     models.Dispute,
                     {
-                        "id": new_id("disp"),
+                        "id": dispute_id,
                         "payment_id": payment_id,
                         "provider_id": provider_id,
                         "external_id": facts["id"],
                         **values,
                     },
                 )
+                await record_event(session, "dispute.created", {"id": dispute_id, **event_data})
             else:
                 stored = (row.balance_transaction_count, row.provider_event_at or event_at)
                 if event_at is not None and (count, event_at) < stored:
                     return  # an older state than the one recorded: a late or repeated delivery
                 await common.update(session, row, values)
+                await record_event(session, "dispute.updated", {"id": row.id, **event_data})
             await recompute_collection(session, payment.payment_collection_id)
 
     async def list_disputes(
