@@ -77,6 +77,7 @@ class PaymentsMixin(ServiceBase):
                     "amount": payment.amount,
                     "currency_code": payment.currency_code,
                 },
+                actor_id=payment.canceled_by,
             )
             return (await load_payments(session, [payment]))[0]
 
