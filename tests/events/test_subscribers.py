@@ -240,11 +240,17 @@ async def _insert_event_elsewhere(database_url: str, redis_url: str | None) -> N
         return
     path = make_url(database_url).database
     assert path is not None
-    with sqlite3.connect(path, timeout=30) as db:  # another process's commit, then its message
-        db.execute(
-            "INSERT INTO event (id, name, entity_id, data, created_at) VALUES (?, ?, ?, ?, ?)",
-            (*values[:4], values[4].replace(tzinfo=None).isoformat(sep=" ")),
-        )
+    params = (*values[:4], values[4].replace(tzinfo=None).isoformat(sep=" "))
+
+    def insert() -> None:
+        with sqlite3.connect(path, timeout=30) as db:  # another process's commit, then its message
+            db.execute(
+                "INSERT INTO event (id, name, entity_id, data, created_at) VALUES (?, ?, ?, ?, ?)", params
+            )
+
+    # In a thread: a blocking wait for SQLite's write lock on the event loop would stop the worker that
+    # holds it from ever releasing it (the test, not the worker, would deadlock).
+    await asyncio.to_thread(insert)
     client = redis.from_url(redis_url)
     try:
         await client.publish(REDIS_CHANNEL, "1")
