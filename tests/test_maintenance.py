@@ -49,7 +49,10 @@ async def test_the_app_runs_the_maintenance_jobs_once_per_scheduled_time(databas
         collection = await pg.payment.retrieve_payment_collection(payment.payment_collection_id)
         assert (collection.status, collection.captured_amount) == ("partially_captured", Decimal("40.00"))
         [event] = await pg.payment.list_webhook_events()
-        assert (event.status, event.attempts, event.last_error) == ("processed", 2, None)
+        # Applied by the job (attempt 2 at least); the worker's own scheduler may also run the current
+        # minute's time if a minute boundary passes during the test, which only adds an attempt.
+        assert (event.status, event.last_error) == ("processed", None)
+        assert event.attempts >= 2
 
 
 async def test_an_empty_cron_turns_maintenance_off(database_url: str) -> None:
