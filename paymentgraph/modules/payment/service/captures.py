@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from paymentgraph.db.ids import new_id
@@ -82,25 +81,11 @@ class CapturesMixin(SettlementMixin):
         if not isinstance(payment_id, str) or not payment_id:
             raise InvalidData("payment_id is required", field="payment_id")
         require_dict(data.get("metadata"), "metadata")
-        settle_first, raced = True, False
-        while True:
-            try:
-                step = await self._reserve_capture(payment_id, data, settle_first=settle_first)
-            except IntegrityError:
-                if request_key(data) is None or raced:
-                    raise
-                raced = True  # a concurrent request with the same key wrote its capture first: resume it
-                continue
-            if isinstance(step, dto.Payment):
-                return step
-            if isinstance(step, PendingOperation):
-                return await self._settle_operation(step)
-            if isinstance(step, list):
-                # One round: what is still unknown afterwards keeps counting against the limit.
-                await self._settle_before_new(step)
-                settle_first = False
-                continue
-            return await self._capture_reserved(step.op)
+        return await self._reserve_and_call(
+            lambda settle_first: self._reserve_capture(payment_id, data, settle_first=settle_first),
+            self._capture_reserved,
+            keyed=request_key(data) is not None,
+        )
 
     async def _reserve_capture(self, payment_id: str, data: dict[str, Any], *, settle_first: bool) -> _Step:
         """Under the payment's lock: validate, and write the pending capture unless something comes first."""

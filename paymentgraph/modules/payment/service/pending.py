@@ -17,9 +17,12 @@ on the payment (pending ones first), and the recovery job. None calls a provider
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.exc import IntegrityError
 
 from paymentgraph.errors import DomainError, IdempotencyKeyReused, ProviderUnavailable
 from paymentgraph.modules.payment import dto, models
@@ -123,6 +126,38 @@ class SettlementMixin(ServiceBase):
         if op.kind == "capture":
             return await self._record_capture(op.payment_id, op.id, output)
         return await self._record_refund(op.payment_id, op.id, output)
+
+    async def _reserve_and_call(
+        self,
+        reserve: Callable[[bool], Awaitable[Any]],
+        call_reserved: Callable[[PendingOperation], Awaitable[dto.Payment]],
+        *,
+        keyed: bool,
+    ) -> dto.Payment:
+        """The one loop of a new capture or refund: reserve under the lock, settle what comes first, call.
+
+        ``reserve(settle_first)`` returns the finished payment, an operation to resume (same request key),
+        the payment's pending operations to settle first, or a reserved step whose ``op`` is to be called.
+        """
+        settle_first, raced = True, False
+        while True:
+            try:
+                step = await reserve(settle_first)
+            except IntegrityError:
+                if not keyed or raced:
+                    raise
+                raced = True  # a concurrent request with the same key wrote its row first: resume it
+                continue
+            if isinstance(step, dto.Payment):
+                return step
+            if isinstance(step, PendingOperation):
+                return await self._settle_operation(step)
+            if isinstance(step, list):
+                # One round: what is still unknown afterwards keeps counting against the limit.
+                await self._settle_before_new(step)
+                settle_first = False
+                continue
+            return await call_reserved(step.op)
 
     async def _settle_before_new(self, ops: list[PendingOperation]) -> None:
         """Settle the payment's pending operations before a new one is accepted.

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from paymentgraph.db.ids import new_id
 from paymentgraph.db.session import read_session, write_transaction
 from paymentgraph.errors import DomainError, InvalidData, ProviderUnavailable, not_found
@@ -70,25 +68,11 @@ class RefundsMixin(SettlementMixin):
         if note is not None and not isinstance(note, str):
             raise InvalidData("note must be a string", field="note")
         require_dict(data.get("metadata"), "metadata")
-        settle_first, raced = True, False
-        while True:
-            try:
-                step = await self._reserve_refund(payment_id, data, settle_first=settle_first)
-            except IntegrityError:
-                if request_key(data) is None or raced:
-                    raise
-                raced = True  # a concurrent request with the same key wrote its refund first: resume it
-                continue
-            if isinstance(step, dto.Payment):
-                return step
-            if isinstance(step, PendingOperation):
-                return await self._settle_operation(step)
-            if isinstance(step, list):
-                # One round: what is still unknown afterwards keeps counting against the limit.
-                await self._settle_before_new(step)
-                settle_first = False
-                continue
-            return await self._refund_reserved(step.op)
+        return await self._reserve_and_call(
+            lambda settle_first: self._reserve_refund(payment_id, data, settle_first=settle_first),
+            self._refund_reserved,
+            keyed=request_key(data) is not None,
+        )
 
     async def _reserve_refund(self, payment_id: str, data: dict[str, Any], *, settle_first: bool) -> _Step:
         """Under the payment's lock: validate, and write the pending refund unless something comes first."""
