@@ -29,7 +29,8 @@ from paymentgraph.connection import PaymentGraph
 from paymentgraph.events.worker import Worker, background_worker
 from paymentgraph.http import graphiql, webhooks
 from paymentgraph.http.graphql import graphql_endpoint
-from paymentgraph.http.health import health
+from paymentgraph.http.health import health, redis_client
+from paymentgraph.http.unavailable import answering_outages
 from paymentgraph.links.registry import default_registry
 from paymentgraph.maintenance import maintenance_jobs
 from paymentgraph.plugins import load_plugins
@@ -54,6 +55,12 @@ def tune_gc() -> None:
 async def _webhook(request: Request) -> Response:
     # Looked up per request so the webhook module can be replaced without touching the routes.
     return await webhooks.handle(request)
+
+
+# A database outage around execution (authentication, the Idempotency-Key claim, storing a webhook
+# delivery) is answered 503 + Retry-After, never Starlette's plain-text 500.
+graphql_route = answering_outages(idempotent(graphql_endpoint))
+webhook_route = answering_outages(_webhook, webhooks.unavailable_body)
 
 
 def create_app(settings: Settings | None = None, *, gc_tuning: bool = False) -> Starlette:
@@ -85,15 +92,20 @@ def create_app(settings: Settings | None = None, *, gc_tuning: bool = False) -> 
             pg.handlers.add(
                 *maintenance_jobs(settings.maintenance_cron, pending_older_than=pending_older_than)
             )
-            async with _worker(pg, settings) as worker:
-                app.state.worker = worker
-                yield
+            app.state.health_redis = redis_client(settings.redis_url) if settings.redis_url else None
+            try:
+                async with _worker(pg, settings) as worker:
+                    app.state.worker = worker
+                    yield
+            finally:
+                if app.state.health_redis is not None:
+                    await app.state.health_redis.aclose()
 
     routes = [
-        Route("/graphql", idempotent(graphql_endpoint), methods=["GET", "POST"]),
+        Route("/graphql", graphql_route, methods=["GET", "POST"]),
         Route(graphiql.ASSETS_PATH + "/{name}", graphiql.asset, methods=["GET"]),
         Route("/health", health, methods=["GET"]),
-        Route("/hooks/payment/{provider}", _webhook, methods=["POST"]),
+        Route("/hooks/payment/{provider}", webhook_route, methods=["POST"]),
     ]
     return Starlette(routes=routes, lifespan=lifespan, middleware=cors_middleware(settings))
 

@@ -15,6 +15,7 @@ Hierarchy::
       Unauthenticated     UNAUTHENTICATED
       Forbidden           FORBIDDEN
       TooManyRequests     TOO_MANY_REQUESTS
+      ServiceUnavailable  SERVICE_UNAVAILABLE   the database is unreachable or the worker is at capacity
 
 Services raise these; ``schema/errors.py`` is the only place that turns them into GraphQL errors.
 """
@@ -42,6 +43,8 @@ class ErrorCode(StrEnum):
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
     PROVIDER_UNAVAILABLE = "PROVIDER_UNAVAILABLE"
     TOO_MANY_REQUESTS = "TOO_MANY_REQUESTS"
+    # Not now: the database cannot be reached, or this worker is at capacity (HTTP 503, Retry-After).
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
     # The HTTP request is not a GraphQL request (bad JSON, a batch, no query, too large, not JSON).
     BAD_REQUEST = "BAD_REQUEST"
 
@@ -139,6 +142,20 @@ class TooManyRequests(DomainError):
     """Refused until ``retryAfter`` seconds have passed (failed logins)."""
 
     code = ErrorCode.TOO_MANY_REQUESTS
+
+
+class ServiceUnavailable(DomainError):
+    """The request was not served now: the database could not be reached, or the worker is at capacity.
+
+    Always ``retryable``: a transaction that failed this way was rolled back (or never began), so the
+    same request may be sent again after ``Retry-After``. A COMMIT whose answer was lost is the one case
+    where the outcome is unknown; a retry with the same ``Idempotency-Key`` settles it.
+    """
+
+    code = ErrorCode.SERVICE_UNAVAILABLE
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message, retryable=True, **details)
 
 
 def not_found(entity: str, id: str) -> NotFound:

@@ -124,7 +124,11 @@ def served(tmp_path: Path) -> Iterator[Served]:
 def test_serve_says_ready_only_once_it_answers(served: Served) -> None:
     output = "".join(served.output)
     # Answered at once, with no retry: the ready line comes after start-up and after the socket listens.
-    assert httpx.get(f"{served.base}/health").json() == {"status": "ok", "database": "ok"}
+    assert httpx.get(f"{served.base}/health").json() == {
+        "status": "ok",
+        "database": "ok",
+        "redis": "not configured",
+    }
     assert f"GraphiQL at http://127.0.0.1:{served.port}/graphql" in output
     # The migrations it applied, and how to get admin access (none is configured).
     assert "applying migration 0001 (initial schema)" in output

@@ -16,9 +16,15 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 _IMMEDIATE = "paymentgraph_sqlite_immediate"
+# PostgreSQL's pool: connections kept open, and how many more may be opened under load (closed when
+# returned). http/overload.py derives the default bound on in-flight requests from their sum.
+POOL_SIZE = 10
+MAX_OVERFLOW = 20
+CONNECT_TIMEOUT_SECONDS = 10
 _SQLITE_WRITE_LOCKS: dict[int, asyncio.Lock] = {}
 
 
@@ -42,9 +48,33 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(url, json_serializer=json_dumps, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine)
         return engine
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
-    return create_async_engine(url, json_serializer=json_dumps, **kwargs)
+    kwargs.setdefault("pool_size", POOL_SIZE)
+    kwargs.setdefault("max_overflow", MAX_OVERFLOW)
+    # asyncpg waits 60 s for a connection by default; a database that does not answer a connect within
+    # this is down for the request that waits (answered 503 by http/), not slow.
+    kwargs.setdefault("connect_args", {"timeout": CONNECT_TIMEOUT_SECONDS})
+    engine = create_async_engine(url, json_serializer=json_dumps, **kwargs)
+    _discard_closed_connections(engine)
+    return engine
+
+
+def _discard_closed_connections(engine: AsyncEngine) -> None:
+    """A pooled connection whose server closed it is replaced at checkout, before a request uses it.
+
+    PostgreSQL restarted (or a proxy dropped the socket): asyncpg sees the close while the connection
+    idles in the pool, so checking ``is_closed()`` is enough to recover without failing the next
+    request, at no cost to the database; ``pool_pre_ping`` would find out too, with a round trip on
+    every checkout. A connection that dies *during* a request invalidates the whole pool (SQLAlchemy's
+    disconnect handling), so the connections opened before the restart are replaced too.
+    """
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        driver_connection = getattr(dbapi_connection, "driver_connection", None)
+        is_closed = getattr(driver_connection, "is_closed", None)
+        if is_closed is not None and is_closed():
+            # The pool discards it and checks out (or opens) another, up to three times.
+            raise DisconnectionError("the server closed this pooled connection")
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -11,7 +11,9 @@ the GraphQL over HTTP specification has them:
 - with ``Accept: application/json`` (or none) any GraphQL result is 200 with ``data``, as before;
 - with ``Accept: application/graphql-response+json`` the answer has that media type, and a request the
   server refused before execution (parse, validation, limits, variables that do not coerce) is 400
-  without ``data``.
+  without ``data``;
+- 503 with ``Retry-After`` when an error is SERVICE_UNAVAILABLE (the database could not be reached;
+  ``http/unavailable.py``), whatever the Accept header.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from strawberry.types.graphql import OperationType
 
 from paymentgraph.errors import ErrorCode
 from paymentgraph.http import graphiql
+from paymentgraph.http.unavailable import DATABASE_RETRY_AFTER_SECONDS, is_unavailable, retry_after
 from paymentgraph.schema.context import Context
 from paymentgraph.schema.errors import format_errors
 
@@ -228,6 +231,10 @@ async def graphql_endpoint(request: Request) -> Response:
         del body["data"]
     if formatted:
         body["errors"] = formatted
+        if is_unavailable(formatted):
+            # Retryable as a whole: a load balancer or client retries 503s without reading the body.
+            status = 503
+            headers.update(retry_after(DATABASE_RETRY_AFTER_SECONDS))
     if result.extensions:
         body["extensions"] = result.extensions
     return json_response(body, status, headers, media_type)

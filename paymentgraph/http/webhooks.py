@@ -3,19 +3,23 @@
 The signature is checked on the raw body (a bad or stale one: 400, nothing stored), the event is
 stored once by its id, and the answer is 200 at once; the event is applied after the response is
 sent (a Starlette background task, which the server keeps referenced until it ends). A duplicate
-delivery answers 200 and changes nothing.
+delivery answers 200 and changes nothing. A delivery that could not be stored because the database is
+unreachable answers 503 with ``Retry-After`` (``app.py`` wraps :func:`handle` with
+:func:`~paymentgraph.http.unavailable.answering_outages` and :func:`unavailable_body`): the provider
+delivers it again later, as it does for any answer that is not 2xx.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from paymentgraph.errors import DomainError, ErrorCode
+from paymentgraph.errors import DomainError, ErrorCode, ServiceUnavailable
 from paymentgraph.modules.payment.providers.base import WebhookPayload
 from paymentgraph.modules.payment.webhooks import provider_id_from_path
 
@@ -59,6 +63,11 @@ async def handle(request: Request) -> Response:
     if received.should_apply and received.event is not None:
         task = BackgroundTask(_apply, pg, received.event.id)
     return JSONResponse(answer, background=task)
+
+
+def unavailable_body(error: ServiceUnavailable) -> dict[str, Any]:
+    """This route's error shape for a 503 (``error``, ``code``), with ``retryable``."""
+    return {"error": error.message, "code": error.code.value, **error.details}
 
 
 async def _apply(pg: object, event_id: str) -> None:

@@ -7,7 +7,10 @@
 - An error that already carries a code (auth, limits) is left as it is.
 - Parse and validation errors (and variables that do not coerce) keep their message, with
   ``GRAPHQL_VALIDATION_FAILED``.
-- Anything else is a bug or an outage: masked as "Internal server error" with
+- An error that says the database could not be reached (:func:`~paymentgraph.db.outage.database_unavailable`:
+  a refused or dropped connection, a pool with nothing to give, SQLite's file gone) is
+  ``SERVICE_UNAVAILABLE`` with ``extensions.retryable``; ``http/`` answers it with 503 and ``Retry-After``.
+- Anything else is a bug: masked as "Internal server error" with
   ``INTERNAL_SERVER_ERROR`` and ``extensions.requestId``, and logged with its traceback and that id.
 """
 
@@ -21,11 +24,16 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from paymentgraph.errors import DomainError, ErrorCode
+from paymentgraph.db.outage import database_unavailable
+from paymentgraph.errors import DomainError, ErrorCode, ServiceUnavailable
 
 logger = logging.getLogger("paymentgraph.graphql")
 
 INTERNAL_MESSAGE = "Internal server error"
+DATABASE_UNAVAILABLE = ServiceUnavailable(
+    "The database cannot be reached right now; retry after a few seconds (Retry-After)",
+    dependency="database",
+)
 # Exceptions a scalar's parser raises for a value that does not coerce: the client's mistake, not ours.
 _COERCION_ERRORS = (ValueError, TypeError, ArithmeticError)
 
@@ -79,6 +87,11 @@ def format_error(error: GraphQLError, request_id: str | None = None) -> GraphQLE
     if error.path is None and client_mistake:
         # No path: the document or its variables were refused before any resolver ran.
         return _copy(error, error.message, {"code": ErrorCode.GRAPHQL_VALIDATION_FAILED.value})
+    if original is not None and database_unavailable(original):
+        # An outage, not a bug: a warning without the traceback (one per request caught in it).
+        logger.warning("The database is unavailable (request %s): %s", request_id, original)
+        unavailable = DATABASE_UNAVAILABLE
+        return _copy(error, unavailable.message, {"code": unavailable.code.value, **unavailable.details})
     logger.error(
         "Unexpected error in GraphQL %s (request %s): %s",
         ".".join(str(p) for p in error.path or ()) or "operation",

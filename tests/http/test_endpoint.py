@@ -71,7 +71,7 @@ async def test_decimal_refuses_floats_and_non_numbers(gql: GraphQL) -> None:
 async def test_health_checks_the_database(app: Starlette, client: httpx.AsyncClient) -> None:
     response = await client.get("/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "redis": "not configured"}
 
     healthy_engine = app.state.pg.engine
     unreachable = create_engine("postgresql+asyncpg://postgres@127.0.0.1:9/none", connect_args={"timeout": 2})
@@ -82,7 +82,7 @@ async def test_health_checks_the_database(app: Starlette, client: httpx.AsyncCli
         app.state.pg.engine = healthy_engine
         await unreachable.dispose()
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable", "database": "unavailable"}
+    assert response.json() == {"status": "unavailable", "database": "unavailable", "redis": "not configured"}
 
 
 async def test_graphiql_is_served_with_local_assets(client: httpx.AsyncClient) -> None:
