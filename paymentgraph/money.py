@@ -7,7 +7,8 @@ unit is refused rather than rounded, because rounding money silently is how ledg
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from paymentgraph.errors import InvalidData
 
@@ -35,6 +36,19 @@ MINOR_UNITS: dict[str, int] = {
 MAX_AMOUNT = Decimal(10) ** 15
 ZERO = Decimal(0)
 
+# The one written form of an amount: ASCII digits, an optional "-" and fraction. ``Decimal()`` alone
+# would also take "1e3", "1_000", "+5", " 5 " and the digits of other scripts (Arabic-Indic ten), each
+# a different way of writing a number that a ledger, a log search or a provider's API may read apart.
+PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def parse_plain_decimal(text: str) -> Decimal | None:
+    """The Decimal a plain ASCII decimal string spells, or None when it is written any other way."""
+    if not PLAIN_DECIMAL.fullmatch(text):
+        return None
+    value = Decimal(text)
+    return value.copy_abs() if value.is_zero() else value  # "-0.00" is "0.00": no negative zero
+
 
 def normalize_currency(code: object, *, field: str = "currency_code") -> str:
     """Validate an ISO 4217 code in any case and return it lower-case (``"USD"`` -> ``"usd"``)."""
@@ -56,7 +70,7 @@ def quantum(currency: str) -> Decimal:
 
 
 def to_decimal(value: object, *, field: str = "amount") -> Decimal:
-    """Turn an int, a decimal string or a Decimal into a finite Decimal; floats are refused."""
+    """Turn an int, a plain ASCII decimal string or a Decimal into a finite Decimal; floats are refused."""
     if isinstance(value, bool) or value is None:
         raise InvalidData(f"{field} must be a decimal number", field=field)
     if isinstance(value, float):
@@ -69,15 +83,19 @@ def to_decimal(value: object, *, field: str = "amount") -> Decimal:
     elif isinstance(value, int):
         result = Decimal(value)
     elif isinstance(value, str):
-        try:
-            result = Decimal(value.strip())
-        except InvalidOperation:
-            raise InvalidData(f"{field} {value!r} is not a decimal number", field=field) from None
+        parsed = parse_plain_decimal(value)
+        if parsed is None:
+            raise InvalidData(
+                f'{field} {value!r} is not a plain decimal number: write it like "40.00" (ASCII digits, '
+                "no exponent, spaces or signs other than a leading minus)",
+                field=field,
+            )
+        result = parsed
     else:
         raise InvalidData(f"{field} must be a decimal number", field=field)
     if not result.is_finite():
         raise InvalidData(f"{field} must be a finite number, got {value!r}", field=field)
-    return result
+    return result.copy_abs() if result.is_zero() else result
 
 
 def parse_amount(value: object, currency: str, *, field: str = "amount", positive: bool = False) -> Decimal:

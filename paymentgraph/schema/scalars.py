@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import re
 from typing import Any, NewType
 
 import strawberry
@@ -12,8 +11,7 @@ from graphql import FloatValueNode, IntValueNode, StringValueNode, ValueNode
 from strawberry.scalars import JSON
 from strawberry.types.scalar import ScalarDefinition
 
-# Plain decimal notation only: no exponent, no NaN/Infinity, no leading "+" or bare ".5".
-_DECIMAL_TEXT = re.compile(r"-?\d+(\.\d+)?")
+from paymentgraph.money import parse_plain_decimal
 
 DecimalValue = NewType("DecimalValue", decimal.Decimal)
 DateTimeValue = NewType("DateTimeValue", dt.datetime)
@@ -31,34 +29,36 @@ def serialize_decimal(value: Any) -> str:
 
 
 def parse_decimal(value: Any) -> decimal.Decimal:
-    """A Decimal from a string in plain notation or an integer; floats with a fraction are refused."""
+    """A Decimal from a plain ASCII decimal string or an integer; JSON numbers with a fraction or an
+    exponent are refused."""
     if isinstance(value, bool):
         raise ValueError(f"Decimal cannot represent a boolean: {value!r}")
     if isinstance(value, int):
-        return decimal.Decimal(value)
+        return decimal.Decimal(value)  # an int has no negative zero
     if isinstance(value, float):
-        # JSON has one number type: 40.0 is an integer that happened to be sent with a ".0".
-        if value.is_integer():
-            return decimal.Decimal(int(value))
+        # The JSON text is gone by now: 1e3, 1000.0 and 999.9999999999999999 all arrive as floats, and
+        # the last one is already not what the client wrote. Only a string or an integer is exact.
         raise ValueError(
-            f"Decimal cannot be given as a floating-point number ({value!r}): "
-            f'send it as a string, e.g. "{value}"'
+            f"Decimal cannot be given as a JSON number with a fraction or an exponent ({value!r}): "
+            f'send it as a string, e.g. "40.00", or as an integer'
         )
     if isinstance(value, decimal.Decimal):
         if not value.is_finite():
             raise ValueError(f"Decimal must be a finite number, got {value}")
-        return value
-    if isinstance(value, str) and _DECIMAL_TEXT.fullmatch(value):
-        return decimal.Decimal(value)
+        return value.copy_abs() if value.is_zero() else value
+    if isinstance(value, str):
+        parsed = parse_plain_decimal(value)
+        if parsed is not None:
+            return parsed
     raise ValueError(
         f'Decimal must be a number written as a string like "40.00" or an integer, got {value!r} '
-        "(no exponents, NaN or Infinity)"
+        "(ASCII digits only: no exponents, spaces, NaN or Infinity)"
     )
 
 
 def parse_decimal_literal(node: ValueNode, _variables: dict[str, Any] | None = None) -> decimal.Decimal:
     if isinstance(node, IntValueNode):
-        return decimal.Decimal(node.value)
+        return parse_decimal(int(node.value))
     if isinstance(node, StringValueNode):
         return parse_decimal(node.value)
     if isinstance(node, FloatValueNode):

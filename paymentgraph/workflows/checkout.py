@@ -44,6 +44,14 @@ async def _validate_cart(ctx: StepContext) -> dict[str, Any]:
         if order_id is None:
             raise NotAllowed(f"Cart {cart.id} is completed but has no order", cart_id=cart.id)
         return {STOP: True, "order_id": order_id}
+    if not cart.items or cart.total <= 0:
+        # An order of nothing (or of nothing to pay) is a mistake of the storefront's, not a sale.
+        raise NotAllowed(
+            f"Cart {cart.id} has no items to order"
+            if not cart.items
+            else f"Cart {cart.id} totals {cart.total} {cart.currency_code.upper()}; there is nothing to pay",
+            cart_id=cart.id,
+        )
     collection_id = await collection_of_cart(ctx.pg, cart.id)
     if collection_id is None:
         raise NotAllowed(f"Payment collection has not been initiated for cart {cart.id}", cart_id=cart.id)

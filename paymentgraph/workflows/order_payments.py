@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from paymentgraph.errors import InvalidData, NotAllowed, not_found
+from paymentgraph.money import to_decimal
 from paymentgraph.workflows.engine import Step, StepContext, Workflow
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ async def _owed(ctx: StepContext) -> dict[str, Any]:
             order_id=order_id,
         )
     amount = ctx.input.get("amount")
-    if amount is not None and Decimal(amount) <= 0:
+    if amount is not None and to_decimal(amount) <= 0:
         raise InvalidData(f"amount must be greater than 0, got {amount}", field="amount")
     return {
         "currency_code": order["currency_code"],
@@ -100,7 +101,7 @@ async def create_order_payment_collection(
 # ---------------------------------------------------------------- markPaymentCollectionAsPaid
 async def _rest(ctx: StepContext) -> dict[str, Any]:
     collection = await ctx.pg.payment.retrieve_payment_collection(ctx.input["payment_collection_id"])
-    if collection.status in ("canceled", "completed"):
+    if collection.status == "completed" or collection.canceled_at is not None:
         raise NotAllowed(
             f"Payment collection {collection.id} is {collection.status}; it cannot be marked as paid",
             payment_collection_id=collection.id,

@@ -28,7 +28,7 @@ async def test_a_payment_flow_writes_its_events_in_order(pg: PaymentGraph) -> No
     collection = await pg.payment.create_payment_collections({"currency_code": "usd", "amount": "40"})
     session = await pg.payment.create_payment_session(collection.id, {"provider_id": SYSTEM})
     payment = await pg.payment.authorize_payment_session(session.id)
-    await pg.payment.capture_payment({"payment_id": payment.id, "amount": "15"})
+    await pg.payment.capture_payment({"payment_id": payment.id, "amount": "15", "captured_by": "user_2"})
     await pg.payment.refund_payment({"payment_id": payment.id, "amount": "5", "created_by": "user_1"})
 
     written = await events(pg)
@@ -47,7 +47,7 @@ async def test_a_payment_flow_writes_its_events_in_order(pg: PaymentGraph) -> No
     assert all(e["id"].startswith("evt_") for e in written)
     captured = written[6]["data"]
     assert captured["payment_collection_id"] == collection.id
-    assert Decimal(captured["amount"]) == Decimal("15")
+    assert (Decimal(captured["amount"]), captured["actor_id"]) == (Decimal("15"), "user_2")
     refunded = written[8]["data"]
     assert (Decimal(refunded["amount"]), refunded["actor_id"]) == (Decimal("5"), "user_1")
     assert written[4]["data"]["amount"] == "40.00"  # exact, as the payment stores it

@@ -287,7 +287,8 @@ async def test_cancel_a_collection(gql: GraphQL) -> None:
     )
     result = canceled["cancelPaymentCollection"]
     assert result["status"] == "CANCELED"
-    assert sorted(s["status"] for s in result["paymentSessions"]) == ["AUTHORIZED", "CANCELED"]
+    # The canceled payment's session is canceled with it.
+    assert sorted(s["status"] for s in result["paymentSessions"]) == ["CANCELED", "CANCELED"]
     assert [p["id"] for p in result["payments"]] == [payment_id]
     assert result["payments"][0]["canceledAt"] is not None
     assert (await _read(gql, order_id))["paymentStatus"] == "CANCELED"

@@ -42,10 +42,12 @@ def test_decimal_accepts_strings_and_integers_exactly() -> None:
     assert parse_decimal("40.00") == Decimal("40.00")
     assert str(parse_decimal("40.00")) == "40.00"
     assert parse_decimal(40) == Decimal(40)
-    assert parse_decimal(40.0) == Decimal(40)  # JSON's 40.0 is an integer
     assert parse_decimal("-0.10") == Decimal("-0.10")
-    with pytest.raises(ValueError, match="floating-point"):
-        parse_decimal(0.1)
+    assert str(parse_decimal("-0.00")) == "0.00"  # no negative zero
+    # A JSON number with a fraction or an exponent arrives as a float, its text lost: 40.0, 1e3, 0.1.
+    for value in (40.0, 1e3, 0.1, "1e3", "\u0661\u0660", " 4", "4_0"):
+        with pytest.raises(ValueError):
+            parse_decimal(value)
 
 
 def test_decimal_serializes_as_stored() -> None:

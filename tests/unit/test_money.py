@@ -26,26 +26,30 @@ def test_amounts_are_quantized_to_the_minor_unit(currency: str, value: object, e
 
 
 @pytest.mark.parametrize(
-    ("currency", "value", "fragment"),
+    ("currency", "value"),
     [
-        ("usd", "1.005", "finer than the minor unit of USD"),
-        ("jpy", "1.5", "finer than the minor unit of JPY"),
-        ("kwd", "0.0001", "finer than the minor unit of KWD"),
-        ("usd", "-1", "must not be negative"),
-        ("usd", "NaN", "finite"),
-        ("usd", "Infinity", "finite"),
-        ("usd", "1000000000000000.01", "larger than the maximum"),
-        ("usd", 1.5, "not a float"),
-        ("usd", "abc", "not a decimal number"),
-        ("usd", None, "must be a decimal number"),
-        ("usd", True, "must be a decimal number"),
+        ("usd", "1.005"),
+        ("jpy", "1.5"),
+        ("kwd", "0.0001"),
+        ("usd", "-1"),
+        ("usd", "NaN"),
+        ("usd", "Infinity"),
+        ("usd", "1000000000000000.01"),
+        ("usd", 1.5),
+        ("usd", "abc"),
+        ("usd", None),
+        ("usd", True),
+        ("usd", "\u0661\u0660"),
+        ("usd", "1e3"),
+        ("usd", "1_0"),
+        ("usd", " 1"),
     ],
 )
-def test_bad_amounts_are_refused_with_invalid_data(currency: str, value: object, fragment: str) -> None:
+def test_bad_amounts_are_refused_with_invalid_data(currency: str, value: object) -> None:
     with pytest.raises(InvalidData) as caught:
-        parse_amount(value, currency)
+        parse_amount(value, currency, field="amount")
     assert caught.value.code is ErrorCode.INVALID_DATA
-    assert fragment in caught.value.message
+    assert caught.value.details.get("field") == "amount"
 
 
 def test_zero_is_refused_where_an_amount_must_be_positive() -> None:

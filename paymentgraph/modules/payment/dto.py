@@ -106,6 +106,7 @@ class PaymentCollection:
     authorized_amount: Decimal = ZERO
     captured_amount: Decimal = ZERO
     refunded_amount: Decimal = ZERO
+    canceled_at: datetime | None = None
     payment_sessions: tuple[PaymentSession, ...] = ()
     payments: tuple[Payment, ...] = ()
 

@@ -59,6 +59,9 @@ PAYMENT_COLLECTION = EntityDef(
         Field("refunded_amount", K.DECIMAL),
         Field("status", K.ENUM, enum_values=COLLECTION_STATUSES, enum_name="PaymentCollectionStatus"),
         Field("completed_at", K.DATETIME, nullable=True),
+        # Set when the collection itself was canceled (closed for good); a collection whose payments were
+        # all canceled reads "canceled" without it and may still take a new session.
+        Field("canceled_at", K.DATETIME, nullable=True),
         Field("metadata", K.JSON, nullable=True, filterable=False, sortable=False),
         *_TIMESTAMPS,
     ),

@@ -46,6 +46,9 @@ class PaymentCollection(Base, TimestampMixin, SoftDeleteMixin):
     refunded_amount: Mapped[Decimal] = mapped_column(Money(), nullable=False, default=Decimal(0))
     status: Mapped[str] = mapped_column(String, nullable=False, default="not_paid", index=True)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Set by cancel_payment_collection only: such a collection is closed for good, whereas one whose
+    # payments were canceled one by one reads "canceled" but may still take a new session.
+    canceled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSONType, nullable=True)
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from paymentgraph import PaymentGraph
-from paymentgraph.errors import InvalidData, NotFound
+from paymentgraph.errors import ErrorCode, InvalidData, NotAllowed, NotFound
 
 
 async def test_create_single_returns_dto_with_zero_amounts(pg: PaymentGraph) -> None:
@@ -85,27 +85,55 @@ async def test_update_errors(pg: PaymentGraph) -> None:
         await pg.payment.update_payment_collections(a.id, {"amount": "1.5"})
 
 
-async def test_update_amount_recomputes_status(pg: PaymentGraph) -> None:
+async def test_amount_and_currency_are_fixed_once_anything_is_authorized(pg: PaymentGraph) -> None:
     col = await pg.payment.create_payment_collections({"currency_code": "usd", "amount": "100"})
     ses = await pg.payment.create_payment_session(
         col.id, {"provider_id": "pp_system_default", "amount": "60"}
     )
-    await pg.payment.authorize_payment_session(ses.id)
-    assert (await pg.payment.retrieve_payment_collection(col.id)).status == "partially_authorized"
+    payment = await pg.payment.authorize_payment_session(ses.id)
+    for change in ({"amount": "60"}, {"currency_code": "eur"}, {"amount": "100", "currency_code": "eur"}):
+        with pytest.raises(NotAllowed) as refused:
+            await pg.payment.update_payment_collections(col.id, change)
+        assert refused.value.code is ErrorCode.NOT_ALLOWED
+    # The same amount, and what is not money, may still be written.
+    same = await pg.payment.update_payment_collections(col.id, {"amount": "100.00", "metadata": {"a": 1}})
+    assert (same.amount, same.currency_code, same.status, same.metadata) == (
+        Decimal("100"),
+        "usd",
+        "partially_authorized",
+        {"a": 1},
+    )
+    # Once the authorization is released the collection is free to change again.
+    await pg.payment.cancel_payment(payment.id)
     col = await pg.payment.update_payment_collections(col.id, {"amount": "60"})
-    assert col.status == "authorized"
+    assert col.amount == Decimal("60")
 
 
 async def test_delete_cascades_and_missing_is_not_found(pg: PaymentGraph, make_payment) -> None:
     payment = await make_payment(pg)
-    await pg.payment.capture_payment({"payment_id": payment.id})
+    await pg.payment.cancel_payment(payment.id)
     await pg.payment.delete_payment_collections(payment.payment_collection_id)
     assert await pg.payment.list_payment_collections({"id": payment.payment_collection_id}) == []
     assert await pg.payment.list_payments() == []
-    assert await pg.payment.list_captures() == []
     assert await pg.payment.list_payment_sessions() == []
     with pytest.raises(NotFound):
         await pg.payment.delete_payment_collections(["pay_col_gone"])
+
+
+async def test_a_collection_holding_money_is_not_deleted(pg: PaymentGraph, make_payment) -> None:
+    authorized = await make_payment(pg)
+    captured = await make_payment(pg)
+    await pg.payment.capture_payment({"payment_id": captured.id})
+    await pg.payment.refund_payment({"payment_id": captured.id})
+    for payment in (authorized, captured):
+        with pytest.raises(NotAllowed) as refused:
+            await pg.payment.delete_payment_collections([payment.payment_collection_id])
+        assert refused.value.code is ErrorCode.NOT_ALLOWED
+    kept = await pg.payment.list_payment_collections(
+        {"id": [authorized.payment_collection_id, captured.payment_collection_id]}
+    )
+    assert len(kept) == 2
+    assert len(await pg.payment.list_captures()) == 1 and len(await pg.payment.list_refunds()) == 1
 
 
 async def test_complete(pg: PaymentGraph) -> None:

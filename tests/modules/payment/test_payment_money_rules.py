@@ -11,14 +11,25 @@ from paymentgraph.errors import InvalidData
 
 CURRENCY_CASES = [("usd", "10.25", "10.255"), ("jpy", "500", "500.5"), ("kwd", "1.125", "1.1255")]
 BAD_AMOUNTS = [
-    ("-1", "must not be negative"),
-    ("NaN", "finite"),
-    ("Infinity", "finite"),
-    ("-Infinity", "finite"),
-    ("1000000000000001", "larger than the maximum"),
-    (1.5, "not a float"),
-    ("abc", "not a decimal number"),
-    (True, "must be a decimal number"),
+    "-1",
+    "NaN",
+    "Infinity",
+    "-Infinity",
+    "1000000000000001",
+    1.5,
+    "abc",
+    True,
+    # Written in a way other than plain ASCII decimals: each reads as a number to Decimal().
+    "\u0661\u0660",  # Arabic-Indic "10"
+    "\uff11\uff10",  # full-width "10"
+    "1e3",
+    "1E+3",
+    "1_000",
+    "+5",
+    " 5",
+    "5 ",
+    ".5",
+    "5.",
 ]
 
 
@@ -38,22 +49,29 @@ async def test_currency_precision(pg: PaymentGraph) -> None:
 
 async def test_bad_amounts_refused_everywhere(pg: PaymentGraph, make_payment) -> None:
     payment = await make_payment(pg)
-    for amount, message in BAD_AMOUNTS:
-        with pytest.raises(InvalidData, match=message):
+    for amount in BAD_AMOUNTS:
+        with pytest.raises(InvalidData):
             await pg.payment.create_payment_collections({"currency_code": "usd", "amount": amount})
-        with pytest.raises(InvalidData, match=message):
+        with pytest.raises(InvalidData):
             await pg.payment.capture_payment({"payment_id": payment.id, "amount": amount})
-        with pytest.raises(InvalidData, match=message):
+        with pytest.raises(InvalidData):
             await pg.payment.create_payment_session(
                 payment.payment_collection_id, {"provider_id": "pp_system_default", "amount": amount}
             )
     await pg.payment.capture_payment({"payment_id": payment.id})
-    for amount, message in BAD_AMOUNTS:
-        with pytest.raises(InvalidData, match=message):
+    for amount in BAD_AMOUNTS:
+        with pytest.raises(InvalidData):
             await pg.payment.refund_payment({"payment_id": payment.id, "amount": amount})
     after = await pg.payment.retrieve_payment(payment.id)
     assert after.refunds == () and len(after.captures) == 1
     assert len(await pg.payment.list_payment_collections()) == 1
+
+
+async def test_negative_zero_is_stored_as_zero(pg: PaymentGraph) -> None:
+    for written in ("-0", "-0.00", Decimal("-0"), Decimal("-0.000")):
+        col = await pg.payment.create_payment_collections({"currency_code": "usd", "amount": written})
+        stored = (await pg.payment.retrieve_payment_collection(col.id)).amount
+        assert (str(col.amount), str(stored)) == ("0.00", "0.00")
 
 
 async def test_zero_capture_and_refund_refused(pg: PaymentGraph, make_payment) -> None:

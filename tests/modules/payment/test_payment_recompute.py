@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from payment_fakes import FAILING_ID
 
 from paymentgraph import PaymentGraph
+from paymentgraph.errors import NotAllowed
 
 
 async def _state(pg: PaymentGraph, collection_id: str) -> tuple[str, Decimal, Decimal, Decimal]:
@@ -36,15 +38,42 @@ async def test_status_walk(pg: PaymentGraph) -> None:
     assert await _state(pg, col.id) == ("partially_captured", 40, 15, 0)
     await pg.payment.refund_payment({"payment_id": pay_a.id, "amount": "5"})
     assert await _state(pg, col.id) == ("partially_captured", 40, 15, 5)  # refunds never change status
-    await pg.payment.update_payment_collections(col.id, {"amount": "15"})
+    with pytest.raises(NotAllowed):  # money moved: the amount it was for is fixed
+        await pg.payment.update_payment_collections(col.id, {"amount": "15"})
+    await pg.payment.capture_payment({"payment_id": pay_a.id})
+    c = await pg.payment.create_payment_session(col.id, {"provider_id": "pp_system_default", "amount": "60"})
+    await pg.payment.capture_payment({"payment_id": (await pg.payment.authorize_payment_session(c.id)).id})
     status, *_ = await _state(pg, col.id)
-    assert status == "completed"  # captured 15 >= amount 15
+    assert status == "completed"  # captured 40 + 60 >= amount 100
     assert (await pg.payment.retrieve_payment_collection(col.id)).completed_at is not None
 
 
+async def test_canceled_when_nothing_live_is_left_and_reopened_by_a_new_session(
+    pg: PaymentGraph, make_payment
+) -> None:
+    payment = await make_payment(pg, amount="30")
+    await pg.payment.cancel_payment(payment.id)
+    col = await pg.payment.retrieve_payment_collection(payment.payment_collection_id)
+    assert (col.status, col.canceled_at) == ("canceled", None)
+    assert [s.status for s in col.payment_sessions] == ["canceled"]
+    # Not canceled on purpose: the shopper may pay again, which reopens it.
+    again = await pg.payment.create_payment_session(col.id, {"provider_id": "pp_system_default"})
+    assert (await _state(pg, col.id))[0] == "awaiting"
+    await pg.payment.authorize_payment_session(again.id)
+    assert (await _state(pg, col.id))[0] == "authorized"
+    # Canceled on purpose: closed for good.
+    closed = await pg.payment.cancel_payment_collection(col.id)
+    assert closed.status == "canceled" and closed.canceled_at is not None
+    with pytest.raises(NotAllowed):
+        await pg.payment.create_payment_session(col.id, {"provider_id": "pp_system_default"})
+
+
 async def test_sessions_in_another_currency_do_not_count(pg: PaymentGraph, make_payment) -> None:
-    payment = await make_payment(pg, amount="100", currency="usd")
-    col = await pg.payment.update_payment_collections(payment.payment_collection_id, {"currency_code": "eur"})
+    col = await pg.payment.create_payment_collections({"currency_code": "usd", "amount": "100"})
+    usd = await pg.payment.create_payment_session(col.id, {"provider_id": "pp_system_default"})
+    await pg.payment.update_payment_collections(col.id, {"currency_code": "eur"})  # nothing authorized yet
+    await pg.payment.authorize_payment_session(usd.id)
+    col = await pg.payment.retrieve_payment_collection(col.id)
     # Medusa sums sessions across currencies (quirk 2); a USD authorization does not pay an EUR bill.
     assert (col.status, col.authorized_amount) == ("awaiting", Decimal(0))
 

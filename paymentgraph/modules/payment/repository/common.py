@@ -72,10 +72,14 @@ async def get(session: AsyncSession, model: type[M], id: str, *, lock: bool = Fa
     return (await session.execute(stmt)).scalars().first()
 
 
-async def get_many(session: AsyncSession, model: type[M], ids: Sequence[str]) -> list[M]:
+async def get_many(
+    session: AsyncSession, model: type[M], ids: Sequence[str], *, lock: bool = False
+) -> list[M]:
     if not ids:
         return []
     stmt = live(model).where(model.id.in_(list(ids)))  # type: ignore[attr-defined]
+    if lock:
+        stmt = for_update(session, stmt.order_by(model.id))  # type: ignore[attr-defined]  # one lock order
     return list((await session.execute(stmt)).scalars())
 
 

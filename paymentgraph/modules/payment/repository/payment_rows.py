@@ -42,7 +42,7 @@ _UPDATE_PAYMENT = update(PAYMENT).where(PAYMENT.c.id == bindparam("pk"))
 _SETTLE_CAPTURE = (
     update(CAPTURE)
     .where(CAPTURE.c.id == bindparam("pk"), CAPTURE.c.deleted_at.is_(None), CAPTURE.c.status == "pending")
-    .returning(CAPTURE.c.amount)
+    .returning(CAPTURE.c.amount, CAPTURE.c.created_by)
 )
 _CAPTURE_STATUS = select(CAPTURE.c.status).where(
     CAPTURE.c.id == bindparam("id"), CAPTURE.c.deleted_at.is_(None)
@@ -110,9 +110,11 @@ async def update_payment(conn: AsyncConnection, payment_id: str, values: Mapping
     await conn.execute(_UPDATE_PAYMENT, {**values, "pk": payment_id})
 
 
-async def settle_capture(conn: AsyncConnection, capture_id: str, values: Mapping[str, Any]) -> Any:
-    """Write ``values`` to a live pending capture; its amount, or None if it was not pending."""
-    return (await conn.execute(_SETTLE_CAPTURE, {**values, "pk": capture_id})).scalar()
+async def settle_capture(
+    conn: AsyncConnection, capture_id: str, values: Mapping[str, Any]
+) -> RowMapping | None:
+    """Write ``values`` to a live pending capture; its amount and created_by, or None if not pending."""
+    return (await conn.execute(_SETTLE_CAPTURE, {**values, "pk": capture_id})).mappings().first()
 
 
 async def capture_status(conn: AsyncConnection, capture_id: str) -> str | None:

@@ -225,13 +225,14 @@ class CapturesMixin(SettlementMixin):
         if payment is None:
             raise not_found("Payment", payment_id)
         now = utcnow()
-        amount = await payment_rows.settle_capture(
+        settled = await payment_rows.settle_capture(
             conn, capture_id, {"status": "succeeded", "updated_at": now}
         )
-        if amount is None:
+        if settled is None:
             if await payment_rows.capture_status(conn, capture_id) is None:
                 raise not_found("Payment", payment_id)
             return await self._payment_with_children(conn, payment)  # succeeded already
+        amount = settled["amount"]
         captured = payment["captured_amount"] + amount
         values: dict[str, Any] = {"captured_amount": captured, "updated_at": now}
         if output.data:
@@ -249,6 +250,7 @@ class CapturesMixin(SettlementMixin):
                 "amount": amount,
                 "currency_code": payment["currency_code"],
             },
+            actor_id=settled["created_by"],
         )
         await recompute_collection(session, payment["payment_collection_id"])
         return await self._payment_with_children(conn, {**payment, **values})

@@ -31,7 +31,7 @@ _SESSION_DONE = {"canceled"}
 
 
 def _refuse_if_final(collection: models.PaymentCollection) -> None:
-    if collection.status == "canceled":
+    if collection.canceled_at is not None:
         raise NotAllowed(
             f"Payment collection {collection.id} is already canceled", payment_collection_id=collection.id
         )
@@ -66,7 +66,9 @@ class CollectionCancelMixin(PaymentsMixin):
             if locked is None:
                 raise not_found("PaymentCollection", id)
             _refuse_if_final(locked)
-            await common.update(session, locked, {"status": "canceled", "updated_at": utcnow()})
+            now = utcnow()
+            closed = {"status": "canceled", "canceled_at": now, "updated_at": now}
+            await common.update(session, locked, closed)
             return (await load_collections(session, [locked]))[0]
 
     async def _cancel_session(self, payment_session: models.PaymentSession) -> None:

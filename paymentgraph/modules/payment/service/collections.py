@@ -6,10 +6,12 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, overload
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from paymentgraph.db.ids import new_id
 from paymentgraph.db.session import read_session, write_transaction
 from paymentgraph.db.types import utcnow
-from paymentgraph.errors import InvalidData, not_found
+from paymentgraph.errors import InvalidData, NotAllowed, not_found
 from paymentgraph.events.outbox import event_row, record_event, record_events
 from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.entities import COLLECTION_STATUSES
@@ -43,6 +45,33 @@ def _collection_values(data: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+async def _refuse_while_money_is_held(
+    session: AsyncSession, collection: models.PaymentCollection, action: str
+) -> None:
+    """NOT_ALLOWED, saying why, when the (locked) collection has money authorized, being authorized or
+    captured: its amount and currency are what the provider was asked for, and its rows are the ledger."""
+    facts = await collection_repo.recompute_facts(await session.connection(), collection.id)
+    captured = sum((f["a1"] for f in facts if f["kind"] == "p"), ZERO)
+    live = [f for f in facts if f["kind"] == "p" and f["status"] == "live"]
+    in_flight = [
+        f["session_id"] for f in facts if f["kind"] == "s" and f["status"] == "pending_authorization"
+    ]
+    if captured > 0 or collection.captured_amount > 0:
+        why = f"{captured} {collection.currency_code.upper()} was captured against it"
+    elif live:
+        why = (
+            f"{len(live)} payment(s) of it are authorized; cancel them first (cancelPayment) so the "
+            "provider releases the hold"
+        )
+    elif in_flight:
+        why = f"payment session {in_flight[0]} is being authorized by its provider"
+    else:
+        return
+    raise NotAllowed(
+        f"Cannot {action} payment collection {collection.id}: {why}", payment_collection_id=collection.id
+    )
+
+
 class CollectionsMixin(ServiceBase):
     @overload
     async def create_payment_collections(self, data: Mapping[str, Any]) -> dto.PaymentCollection: ...
@@ -63,6 +92,7 @@ class CollectionsMixin(ServiceBase):
                 captured_amount=ZERO,
                 refunded_amount=ZERO,
                 completed_at=None,
+                canceled_at=None,
                 created_at=now,
                 updated_at=now,
                 deleted_at=None,
@@ -120,6 +150,11 @@ class CollectionsMixin(ServiceBase):
                     values["amount"] = parse_amount(data["amount"], currency)
                 elif "currency_code" in data:
                     values["amount"] = parse_amount(row.amount, currency)  # still exact in the new currency
+                if (
+                    values.get("currency_code", row.currency_code) != row.currency_code
+                    or values.get("amount", row.amount) != row.amount
+                ):
+                    await _refuse_while_money_is_held(session, row, "change the amount or currency of")
                 if "metadata" in data:
                     values["metadata"] = require_dict(data["metadata"], "metadata") or None
                 await common.update(session, row, values)
@@ -135,13 +170,20 @@ class CollectionsMixin(ServiceBase):
         return result[0] if isinstance(id_or_selector, str) else result
 
     async def delete_payment_collections(self, ids: str | Sequence[str]) -> None:
-        """Delete collections with their sessions, payments, captures and refunds."""
+        """Delete collections with their sessions, payments, captures and refunds.
+
+        NOT_ALLOWED while one holds money: an authorization (cancel it first, so the provider releases
+        the hold) or anything captured (the ledger of money that moved is never deleted).
+        """
         id_list = [ids] if isinstance(ids, str) else list(ids)
         async with write_transaction(self.sessionmaker) as session:
-            found = {r.id for r in await common.get_many(session, models.PaymentCollection, id_list)}
+            found = {
+                r.id: r for r in await common.get_many(session, models.PaymentCollection, id_list, lock=True)
+            }
             for id in id_list:
                 if id not in found:
                     raise not_found("PaymentCollection", id)
+                await _refuse_while_money_is_held(session, found[id], "delete")
             await common.hard_delete(session, models.PaymentCollection, id_list)
             await record_events(
                 session, [event_row("payment_collection.deleted", {"id": id}) for id in id_list]

@@ -195,6 +195,7 @@ def collection_from_columns(
         authorized_amount=row["authorized_amount"],
         captured_amount=row["captured_amount"],
         refunded_amount=row["refunded_amount"],
+        canceled_at=row["canceled_at"],
         payment_sessions=tuple(sessions),
         payments=tuple(payments),
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from paymentgraph.db.session import read_session, write_transaction
 from paymentgraph.db.types import utcnow
 from paymentgraph.errors import InvalidData, NotAllowed, not_found
@@ -21,6 +23,9 @@ from paymentgraph.modules.payment.service.recompute import recompute_collection
 class PaymentsMixin(ServiceBase):
     async def cancel_payment(self, id: str, *, canceled_by: str | None = None) -> dto.Payment:
         """Cancel an authorized payment at its provider; refused once anything was captured.
+
+        Its session is canceled with it (the authorization it holds is gone), so a collection whose
+        every session is canceled reads ``canceled``.
 
         ``canceled_by`` names who asked (an API key id or "token:<n>"); it is kept with ``canceled_at``.
 
@@ -68,6 +73,7 @@ class PaymentsMixin(ServiceBase):
                 raise not_found("Payment", id)
             if output.data:
                 await common.update(session, payment, {"data": output.data})
+            await self._cancel_session_of(session, payment)
             await record_event(
                 session,
                 "payment.canceled",
@@ -80,6 +86,22 @@ class PaymentsMixin(ServiceBase):
                 actor_id=payment.canceled_by,
             )
             return (await load_payments(session, [payment]))[0]
+
+    async def _cancel_session_of(self, session: AsyncSession, payment: models.Payment) -> None:
+        payment_session = await payment_repo.lock_session(session, payment.payment_session_id)
+        if payment_session is None or payment_session.status == "canceled":
+            return
+        await common.update(session, payment_session, {"status": "canceled", "updated_at": utcnow()})
+        await record_event(
+            session,
+            "payment_session.updated",
+            {
+                "id": payment_session.id,
+                "payment_collection_id": payment_session.payment_collection_id,
+                "status": "canceled",
+            },
+        )
+        await recompute_collection(session, payment.payment_collection_id)
 
     async def update_payment(self, data: Mapping[str, Any]) -> dto.Payment:
         """Update a payment's ``data`` or ``metadata`` (no provider call, as in Medusa)."""

@@ -13,8 +13,10 @@ Status, first match wins (captured = succeeded captures only; refunds never chan
 - ``partially_captured`` when 0 < captured < amount (Medusa sets it only when a collection is canceled,
   so a partly captured collection there still reads ``authorized``);
 - ``authorized`` / ``partially_authorized`` when the authorized amount covers the amount / is above 0;
-- ``awaiting`` when there are sessions, ``not_paid`` when there are none;
-- a ``canceled`` collection (``cancel_payment_collection``) stays canceled unless something is captured.
+- ``canceled`` when the collection was canceled (``cancel_payment_collection``, ``canceled_at`` set: it
+  stays so) or when it has sessions and every one of them is canceled (nothing live is left; a new
+  session reopens it);
+- ``awaiting`` when there are sessions, ``not_paid`` when there are none.
 """
 
 from __future__ import annotations
@@ -95,8 +97,10 @@ async def recompute_locked(conn: AsyncConnection, collection: Mapping[Any, Any])
             values["completed_at"] = utcnow()
     elif captured > 0:
         status = "partially_captured"
-    elif collection["status"] == "canceled":
-        status = "canceled"  # canceled by cancel_payment_collection: later changes do not reopen it
+    elif collection["canceled_at"] is not None or (
+        sessions and all(s["status"] == "canceled" for s in sessions)
+    ):
+        status = "canceled"
     values.update(
         status=status,
         authorized_amount=authorized,

@@ -31,8 +31,6 @@ from paymentgraph.modules.payment.service.mapping import session_dto, session_fr
 from paymentgraph.modules.payment.service.recompute import recompute_collection, recompute_locked
 from paymentgraph.money import normalize_currency, parse_amount
 
-_CLOSED = {"completed", "canceled"}
-
 
 class SessionsMixin(ServiceBase):
     async def create_payment_session(
@@ -54,10 +52,10 @@ class SessionsMixin(ServiceBase):
             )
             if collection is None:
                 raise not_found("PaymentCollection", payment_collection_id)
-            if collection["status"] in _CLOSED:
+            if collection["status"] == "completed" or collection["canceled_at"] is not None:
                 raise NotAllowed(
                     f"Cannot create a payment session in payment collection {collection['id']}: "
-                    f"it is {collection['status']}",
+                    f"it is {'completed' if collection['status'] == 'completed' else 'canceled'}",
                     payment_collection_id=collection["id"],
                 )
             provider = self._usable_provider(provider_id, collection["provider_enabled"])
