@@ -26,6 +26,7 @@ from starlette.routing import Route
 from paymentgraph.config import Settings
 from paymentgraph.configfile import build_providers, load_config
 from paymentgraph.connection import PaymentGraph
+from paymentgraph.events.webhooks.handlers import merchant_webhooks
 from paymentgraph.events.worker import Worker, background_worker
 from paymentgraph.http import graphiql, webhooks
 from paymentgraph.http.graphql import graphql_endpoint
@@ -90,7 +91,8 @@ def create_app(settings: Settings | None = None, *, gc_tuning: bool = False) -> 
             logger.info("paymentgraph is serving on %s", pg.engine.url.render_as_string(hide_password=True))
             pending_older_than = timedelta(seconds=settings.recover_pending_after_seconds)
             pg.handlers.add(
-                *maintenance_jobs(settings.maintenance_cron, pending_older_than=pending_older_than)
+                *maintenance_jobs(settings.maintenance_cron, pending_older_than=pending_older_than),
+                *merchant_webhooks(),
             )
             app.state.health_redis = redis_client(settings.redis_url) if settings.redis_url else None
             try:

@@ -53,6 +53,14 @@ class Settings(BaseSettings):
     events_poll_seconds: float = Field(default=5.0, gt=0)
     # Redis pub/sub carries "events were committed" between processes (optional; PostgreSQL has NOTIFY).
     redis_url: str | None = None
+    # Merchant webhooks: true lets endpoints' URLs reach loopback, private and link-local addresses
+    # (development only: it opens server-side request forgery to whoever holds an admin key).
+    webhook_allow_private_urls: bool = False
+    # A failed delivery is retried until an attempt fails this long after the event was delivered first
+    # (the contract's "at least 24 hours"), then it is failed.
+    webhook_retry_window_seconds: float = Field(default=86400.0, gt=0)
+    # The first retry's delay; each next one is 4 times longer (capped at 720 times this), plus jitter.
+    webhook_retry_base_seconds: float = Field(default=30.0, gt=0)
     # Hours after which the authorization of a cart that never became an order is canceled by that task
     # (Saleor's "release funds for expired checkouts" uses 6); 0 releases only expired authorizations.
     abandoned_authorization_hours: float = Field(default=6.0, ge=0)

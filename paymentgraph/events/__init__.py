@@ -4,6 +4,6 @@ Services call ``outbox.record_event`` (as low as ``db/``). A store uses :func:`s
 and ``pg.handlers`` (see :mod:`paymentgraph.events.registry`); the dispatcher and the scheduler run them.
 """
 
-from paymentgraph.events.registry import Event, Handlers, Job, Subscriber, job, subscriber
+from paymentgraph.events.registry import Event, Handlers, Job, Loop, Subscriber, job, subscriber
 
-__all__ = ["Event", "Handlers", "Job", "Subscriber", "job", "subscriber"]
+__all__ = ["Event", "Handlers", "Job", "Loop", "Subscriber", "job", "subscriber"]

@@ -86,6 +86,15 @@ class Job:
         await self.handler(pg)
 
 
+@dataclass(frozen=True)
+class Loop:
+    """A task the background worker runs as long as it runs (``async def run(pg)``), started again
+    after a pause if it fails: work on a clock of its own, such as sending merchant webhooks."""
+
+    name: str
+    run: JobHandler
+
+
 def _default_name(handler: Callable[..., Any]) -> str:
     return f"{handler.__module__}.{handler.__qualname__}"
 
@@ -120,17 +129,24 @@ def job(cron: str, *, name: str | None = None) -> Callable[[JobHandler], Job]:
 
 
 class Handlers:
-    """The subscribers and jobs of one PaymentGraph (``pg.handlers``); names are unique."""
+    """The subscribers, jobs and loops of one PaymentGraph (``pg.handlers``); names are unique."""
 
     def __init__(self) -> None:
         self.subscribers: dict[str, Subscriber] = {}
         self.jobs: dict[str, Job] = {}
+        self.loops: dict[str, Loop] = {}
 
-    def add(self, *items: Subscriber | Job) -> None:
+    def add(self, *items: Subscriber | Job | Loop) -> None:
         for item in items:
-            table: dict[str, Any] = self.subscribers if isinstance(item, Subscriber) else self.jobs
-            if not isinstance(item, Subscriber | Job):
-                raise TypeError(f"expected a Subscriber or a Job, got {type(item).__name__}")
+            if not isinstance(item, Subscriber | Job | Loop):
+                raise TypeError(f"expected a Subscriber, a Job or a Loop, got {type(item).__name__}")
+            table: dict[str, Any] = (
+                self.subscribers
+                if isinstance(item, Subscriber)
+                else self.jobs
+                if isinstance(item, Job)
+                else self.loops
+            )
             if item.name in table and table[item.name] is not item:
                 raise ValueError(f"a {type(item).__name__.lower()} named {item.name!r} is already registered")
             table[item.name] = item

@@ -1,4 +1,4 @@
-"""The background worker of a served process: the dispatcher and the scheduler, woken when work arrives.
+"""The background worker of a served process: the dispatcher, the scheduler and the handlers' loops.
 
 The dispatcher wakes at once when an event is committed: in this process through the outbox's commit
 hook, in other processes through PostgreSQL ``LISTEN paymentgraph_events`` (a trigger NOTIFYs at the
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from paymentgraph.db.session import is_sqlite
 from paymentgraph.events.dispatcher import Dispatcher
 from paymentgraph.events.outbox import NOTIFY_CHANNEL, on_commit_with_events, remove_commit_listener
+from paymentgraph.events.registry import Loop
 from paymentgraph.events.scheduler import Scheduler
 
 if TYPE_CHECKING:
@@ -51,8 +52,7 @@ class Worker:
                 await self.dispatcher.run_once()
             except Exception:
                 logger.exception("event dispatch failed; retrying after the poll interval")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), self.poll_seconds)
+            await wait_for_wake(self.wake, self.poll_seconds)
 
     async def run_scheduler(self) -> None:
         while True:
@@ -64,6 +64,15 @@ class Worker:
             await asyncio.sleep(
                 min(pause if pause is not None else _SCHEDULER_MAX_SLEEP, _SCHEDULER_MAX_SLEEP)
             )
+
+    async def run_loop(self, loop: Loop) -> None:
+        """Run a handlers' loop; if it fails, log it and start it again after the poll interval."""
+        while True:
+            try:
+                await loop.run(self.dispatcher.pg)
+            except Exception:
+                logger.exception("background loop %s failed; starting it again", loop.name)
+            await asyncio.sleep(self.poll_seconds)
 
     async def listen_postgres(self) -> None:
         """LISTEN on the outbox's channel and wake the dispatcher on every NOTIFY."""
@@ -112,6 +121,14 @@ class Worker:
             await asyncio.sleep(self.poll_seconds)
 
 
+async def wait_for_wake(wake: asyncio.Event, seconds: float) -> None:
+    """Until ``wake`` is set or ``seconds`` pass. Not ``asyncio.wait_for``: on Python 3.11 it loses a
+    cancellation that arrives as the event is set (the worker's task then never stops at shutdown)."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await wake.wait()
+
+
 @contextlib.asynccontextmanager
 async def background_worker(
     pg: PaymentGraph, *, poll_seconds: float = 5.0, redis_url: str | None = None
@@ -140,6 +157,8 @@ async def background_worker(
     on_commit_with_events(committed)
     worker.tasks.append(asyncio.create_task(worker.run_dispatcher(), name="paymentgraph-dispatcher"))
     worker.tasks.append(asyncio.create_task(worker.run_scheduler(), name="paymentgraph-scheduler"))
+    for background in list(pg.handlers.loops.values()):
+        worker.tasks.append(asyncio.create_task(worker.run_loop(background), name=background.name))
     if not is_sqlite(pg.engine) and pg.handlers.subscribers:
         worker.tasks.append(asyncio.create_task(worker.listen_postgres(), name="paymentgraph-listen"))
     if redis_url and pg.handlers.subscribers:

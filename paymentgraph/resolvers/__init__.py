@@ -16,6 +16,7 @@ from paymentgraph.resolvers import (
     providers,
     regions,
     sessions,
+    webhook_endpoints,
 )
 from paymentgraph.resolvers.base import MutationDef, mutation_type
 from paymentgraph.resolvers.links import link_mutations
@@ -33,9 +34,10 @@ STATIC_MUTATIONS: tuple[MutationDef, ...] = (
     *checkout.MUTATIONS,
     *identity.MUTATIONS,
     *events.MUTATIONS,
+    *webhook_endpoints.MUTATIONS,
 )
 # Who may read the hand-written result types (entity types declare theirs in the registries).
-TYPE_REACH = identity.TYPE_REACH
+TYPE_REACH = {**identity.TYPE_REACH, **webhook_endpoints.TYPE_REACH}
 
 
 def mutation_definitions(types: Any, extra: Sequence[MutationDef] = ()) -> list[MutationDef]:

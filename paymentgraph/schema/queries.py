@@ -74,7 +74,9 @@ def query_type(
     fields.append(webhook_events_field())
     resolvers["webhookEvents"] = resolve_webhook_events
     reach["webhookEvents"] = RootReach(ADMIN_ONLY)
-    for field, resolver, root_reach in query_fields(ns):
+    from paymentgraph.resolvers.webhook_endpoints import query_fields as webhook_endpoint_fields
+
+    for field, resolver, root_reach in [*query_fields(ns), *webhook_endpoint_fields(ns)]:
         fields.append(field)
         resolvers[field.graphql_name or field.python_name] = resolver
         reach[field.graphql_name or field.python_name] = root_reach

@@ -7,6 +7,7 @@ from alembic import context
 # Tables outside the modules (idempotency keys; workflow runs and their recovery points).
 import paymentgraph.events.models
 import paymentgraph.events.outbox
+import paymentgraph.events.webhooks.models
 import paymentgraph.idempotency.models
 import paymentgraph.identity.models
 import paymentgraph.workflows.models  # noqa: F401
