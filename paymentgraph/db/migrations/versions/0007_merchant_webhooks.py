@@ -1,7 +1,7 @@
 """merchant webhooks: endpoints, deliveries, attempts
 
 Revision ID: merchant_webhooks
-Revises: events
+Revises: collection_canceled_at
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sqlalchemy import Text  # noqa: F401  (autogenerate renders JSONB(astext_ty
 from sqlalchemy.dialects import postgresql
 
 revision: str = 'merchant_webhooks'
-down_revision: str | None = 'events'
+down_revision: str | None = 'collection_canceled_at'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
