@@ -31,11 +31,11 @@ from paymentgraph.events.worker import Worker, background_worker
 from paymentgraph.http import graphiql, webhooks
 from paymentgraph.http.graphql import graphql_endpoint
 from paymentgraph.http.health import health, redis_client
+from paymentgraph.http.idempotency import idempotent
 from paymentgraph.http.unavailable import answering_outages
 from paymentgraph.links.registry import default_registry
 from paymentgraph.maintenance import maintenance_jobs
 from paymentgraph.plugins import load_plugins
-from paymentgraph.schema.idempotency import idempotent
 
 logger = logging.getLogger("paymentgraph.app")
 

@@ -15,9 +15,14 @@ from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 _IMMEDIATE = "paymentgraph_sqlite_immediate"
 # PostgreSQL's pool: connections kept open, and how many more may be opened under load (closed when
@@ -134,3 +139,12 @@ async def read_session(
     """A short-lived session for reads; closed (and its transaction ended) on exit."""
     async with sessionmaker() as session:
         yield session
+
+
+_PING = text("SELECT 1")
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """One round trip (``SELECT 1``) on a pooled connection: raises when the database does not answer."""
+    async with engine.connect() as connection:
+        await connection.execute(_PING)

@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncEngine
+from paymentgraph.db.session import ping
 
 logger = logging.getLogger("paymentgraph.http")
 
@@ -45,10 +43,10 @@ def redis_client(url: str) -> Any:
     )
 
 
-async def _database(engine: AsyncEngine) -> str:
+async def _database(engine: Any) -> str:
     try:
-        async with asyncio.timeout(DATABASE_TIMEOUT_SECONDS), engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
+        async with asyncio.timeout(DATABASE_TIMEOUT_SECONDS):
+            await ping(engine)
     except Exception as exc:  # any failure means "not healthy"; the reason goes to the log, not the client
         logger.warning("health check: the database did not answer: %r", exc)
         return UNAVAILABLE

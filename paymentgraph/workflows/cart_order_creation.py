@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 from paymentgraph.errors import InvalidData
 
 if TYPE_CHECKING:
-    from paymentgraph.connection import PaymentGraph
     from paymentgraph.modules.cart.dto import CartDTO
     from paymentgraph.modules.order.dto import OrderDTO
     from paymentgraph.modules.region.dto import RegionDTO
+    from paymentgraph.workflows.services import Services
 
 
-async def _referenced_region(pg: PaymentGraph, data: Mapping[str, Any]) -> RegionDTO:
+async def _referenced_region(pg: Services, data: Mapping[str, Any]) -> RegionDTO:
     """The region ``data`` names (NOT_FOUND if missing); its customer, if named, must exist too."""
     if not isinstance(data, Mapping):
         raise InvalidData("The input must be an object", field="data")
@@ -35,7 +35,7 @@ async def _referenced_region(pg: PaymentGraph, data: Mapping[str, Any]) -> Regio
     return region
 
 
-async def create_cart(pg: PaymentGraph, data: Mapping[str, Any]) -> CartDTO:
+async def create_cart(pg: Services, data: Mapping[str, Any]) -> CartDTO:
     """Create a cart in an existing region, for an existing customer; currency defaults to the region's."""
     region = await _referenced_region(pg, data)
     values = dict(data)
@@ -44,7 +44,7 @@ async def create_cart(pg: PaymentGraph, data: Mapping[str, Any]) -> CartDTO:
     return await pg.cart.create_carts(values)
 
 
-async def create_order(pg: PaymentGraph, data: Mapping[str, Any]) -> OrderDTO:
+async def create_order(pg: Services, data: Mapping[str, Any]) -> OrderDTO:
     """Create an order in an existing region (for an existing customer)."""
     await _referenced_region(pg, data)
     return await pg.order.create_orders(dict(data))

@@ -21,8 +21,8 @@ from paymentgraph.errors import Conflict, InvalidData, NotAllowed, not_found
 from paymentgraph.workflows.engine import STOP, Step, StepContext, Workflow
 
 if TYPE_CHECKING:
-    from paymentgraph.connection import PaymentGraph
     from paymentgraph.modules.payment.dto import PaymentCollection, PaymentSession
+    from paymentgraph.workflows.services import Services
 
 CART_COLLECTION_LINK = "cart_payment_collection"
 REGION_PROVIDER_LINK = "region_payment_provider"
@@ -33,13 +33,13 @@ def _cart_link(cart_id: str | None = None, collection_id: str | None = None) -> 
     return {"cart": {"cart_id": cart_id}, "payment": {"payment_collection_id": collection_id}}
 
 
-async def collection_of_cart(pg: PaymentGraph, cart_id: str) -> str | None:
+async def collection_of_cart(pg: Services, cart_id: str) -> str | None:
     """The id of the cart's live payment collection, if any."""
     rows = await pg.link.list(_cart_link(cart_id=cart_id))
     return str(rows[0]["payment_collection_id"]) if rows else None
 
 
-async def cart_of_collection(pg: PaymentGraph, collection_id: str) -> str | None:
+async def cart_of_collection(pg: Services, collection_id: str) -> str | None:
     rows = await pg.link.list(_cart_link(collection_id=collection_id))
     return str(rows[0]["cart_id"]) if rows else None
 
@@ -89,7 +89,7 @@ CREATE_CART_PAYMENT_COLLECTION = Workflow(
 
 
 async def create_cart_payment_collection(
-    pg: PaymentGraph, cart_id: str, *, idempotency_key: str | None = None
+    pg: Services, cart_id: str, *, idempotency_key: str | None = None
 ) -> PaymentCollection:
     """The cart's payment collection, created from the cart total when the cart has none."""
     if not isinstance(cart_id, str) or not cart_id:
@@ -239,7 +239,7 @@ INITIATE_PAYMENT_SESSION = Workflow(
 
 
 async def initiate_payment_session(
-    pg: PaymentGraph,
+    pg: Services,
     payment_collection_id: str,
     provider_id: str,
     data: object = None,

@@ -25,8 +25,8 @@ from paymentgraph.workflows.cart_payment import collection_of_cart
 from paymentgraph.workflows.engine import STOP, Step, StepContext, Workflow
 
 if TYPE_CHECKING:
-    from paymentgraph.connection import PaymentGraph
     from paymentgraph.modules.order.dto import OrderDTO
+    from paymentgraph.workflows.services import Services
 
 # Sessions that may still be authorized, in order of preference (an authorized one is reused).
 _AUTHORIZABLE = ("authorized", "captured", "pending_authorization", "pending", "requires_more")
@@ -170,7 +170,7 @@ COMPLETE_CART = Workflow(
 )
 
 
-async def complete_cart(pg: PaymentGraph, cart_id: str, *, idempotency_key: str | None = None) -> OrderDTO:
+async def complete_cart(pg: Services, cart_id: str, *, idempotency_key: str | None = None) -> OrderDTO:
     """Complete the cart (or return the order of an already completed cart)."""
     if not isinstance(cart_id, str) or not cart_id:
         raise InvalidData("cartId is required", field="cartId")

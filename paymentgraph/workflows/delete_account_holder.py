@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from paymentgraph.connection import PaymentGraph
+    from paymentgraph.workflows.services import Services
 
 
-async def delete_account_holder(pg: PaymentGraph, account_holder_id: str) -> None:
+async def delete_account_holder(pg: Services, account_holder_id: str) -> None:
     """Delete the holder at its provider and here (NOT_FOUND first), then soft-delete its link rows."""
     await pg.payment.delete_account_holder(account_holder_id)
     await pg.link.delete({"payment": {"account_holder_id": [account_holder_id]}})

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from paymentgraph.connection import PaymentGraph
+    from paymentgraph.workflows.services import Services
 
 
-async def delete_payment_collection(pg: PaymentGraph, collection_id: str) -> None:
+async def delete_payment_collection(pg: Services, collection_id: str) -> None:
     """Delete a collection (sessions, payments, captures, refunds) and soft-delete its link rows."""
     await pg.payment.delete_payment_collections(collection_id)  # NOT_FOUND before anything changes
     await pg.link.delete({"payment": {"payment_collection_id": [collection_id]}})

@@ -46,7 +46,7 @@ from paymentgraph.errors import Conflict, DomainError, IdempotencyKeyReused
 from paymentgraph.workflows import repository
 
 if TYPE_CHECKING:
-    from paymentgraph.connection import PaymentGraph
+    from paymentgraph.workflows.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ LOCK_WAIT_SECONDS = 30.0
 class StepContext:
     """What a step sees: the connected graph, the run's input and the outputs of earlier steps."""
 
-    pg: PaymentGraph
+    pg: Services
     input: Mapping[str, Any]
     results: dict[str, dict[str, Any]]
     run_id: str
@@ -211,7 +211,7 @@ class Workflow:
 
     # ------------------------------------------------------------------ running
     async def run(
-        self, pg: PaymentGraph, input: Mapping[str, Any], *, idempotency_key: str | None = None
+        self, pg: Services, input: Mapping[str, Any], *, idempotency_key: str | None = None
     ) -> dict[str, dict[str, Any]]:
         """Run (or resume) the workflow; returns every step's output by step name."""
         key = idempotency_key or f"auto:{ulid()}"
@@ -222,7 +222,7 @@ class Workflow:
             return await self._run_locked(pg, input, key, lease)
 
     async def _run_locked(
-        self, pg: PaymentGraph, input: Mapping[str, Any], key: str, lease: Lease | None = None
+        self, pg: Services, input: Mapping[str, Any], key: str, lease: Lease | None = None
     ) -> dict[str, dict[str, Any]]:
         async with write_transaction(pg.sessionmaker) as session:
             run = await repository.get_or_create_run(session, self.name, key, fingerprint(input))

@@ -26,8 +26,8 @@ from paymentgraph.money import to_decimal
 from paymentgraph.workflows.engine import Step, StepContext, Workflow
 
 if TYPE_CHECKING:
-    from paymentgraph.connection import PaymentGraph
     from paymentgraph.modules.payment.dto import PaymentCollection
+    from paymentgraph.workflows.services import Services
 
 ORDER_COLLECTION_LINK = "order_payment_collection"
 SYSTEM_PROVIDER_ID = "pp_system_default"  # the built-in manual provider (providers/system.py)
@@ -88,7 +88,7 @@ CREATE_ORDER_PAYMENT_COLLECTION = Workflow(
 
 
 async def create_order_payment_collection(
-    pg: PaymentGraph, order_id: str, amount: Decimal | None = None
+    pg: Services, order_id: str, amount: Decimal | None = None
 ) -> PaymentCollection:
     """A new collection linked to the order for ``amount`` (default: what the order still owes)."""
     input: dict[str, Any] = {"order_id": order_id}
@@ -168,7 +168,7 @@ MARK_PAYMENT_COLLECTION_AS_PAID = Workflow(
 
 
 async def mark_payment_collection_as_paid(
-    pg: PaymentGraph, collection_id: str, *, captured_by: str | None = None
+    pg: Services, collection_id: str, *, captured_by: str | None = None
 ) -> PaymentCollection:
     """Record the rest of the collection as paid outside any provider (see the module docstring)."""
     input: Mapping[str, Any] = {"payment_collection_id": collection_id, "captured_by": captured_by}

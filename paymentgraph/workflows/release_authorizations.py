@@ -28,8 +28,8 @@ from paymentgraph.errors import DomainError
 from paymentgraph.workflows.engine import Step, StepContext, Workflow
 
 if TYPE_CHECKING:
-    from paymentgraph.connection import PaymentGraph
     from paymentgraph.modules.payment.dto import Payment
+    from paymentgraph.workflows.services import Services
 
 ABANDONED = "abandoned"
 EXPIRED = "expired"
@@ -77,7 +77,7 @@ RELEASE_AUTHORIZATION = Workflow(
 
 
 async def release_abandoned_authorizations(
-    pg: PaymentGraph, *, older_than: timedelta | None, now: datetime | None = None
+    pg: Services, *, older_than: timedelta | None, now: datetime | None = None
 ) -> list[ReleasedAuthorization]:
     """Cancel held authorizations of abandoned carts (``older_than`` None: only expired ones)."""
     now = now or utcnow()
@@ -91,7 +91,7 @@ async def release_abandoned_authorizations(
 
 
 async def _due(
-    pg: PaymentGraph, payments: Sequence[Payment], cutoff: datetime | None, now: datetime
+    pg: Services, payments: Sequence[Payment], cutoff: datetime | None, now: datetime
 ) -> list[tuple[Payment, str | None, str]]:
     """The payments of the batch to release, with their cart and why."""
     links = await pg.link.list(
@@ -119,9 +119,7 @@ async def _due(
     return due
 
 
-async def _release(
-    pg: PaymentGraph, payment: Payment, cart_id: str | None, reason: str
-) -> ReleasedAuthorization:
+async def _release(pg: Services, payment: Payment, cart_id: str | None, reason: str) -> ReleasedAuthorization:
     def outcome(value: str, error: str | None = None) -> ReleasedAuthorization:
         return ReleasedAuthorization(payment.id, payment.payment_collection_id, cart_id, reason, value, error)
 

@@ -6,9 +6,10 @@ has no order yet, the hook runs the same ``complete_cart`` workflow as the mutat
 per-cart lock serialises it with a client's ``completeCart`` (issue #13301), and every step is
 idempotent, so the two make one order and one payment whichever comes first.
 
-The payment module cannot see carts (modules never import workflows), so ``PaymentGraph`` registers
-:func:`cart_completion_hook` with ``pg.payment.add_webhook_hook``. A failure here is logged by the
-module and kept on the processed event, which is applied again on its next delivery or retry.
+The payment module cannot see carts (modules never import workflows), so the connection
+(``PaymentGraph``) registers :func:`cart_completion_hook` with ``pg.payment.add_webhook_hook``. A
+failure here is logged by the module and kept on the processed event, which is applied again on its
+next delivery or retry.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from paymentgraph.workflows.cart_payment import cart_of_collection
 from paymentgraph.workflows.checkout import complete_cart
 
 if TYPE_CHECKING:
-    from paymentgraph.connection import PaymentGraph
+    from paymentgraph.workflows.services import Services
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ logger = logging.getLogger(__name__)
 COMPLETING_ACTIONS = frozenset({"authorized", "captured"})
 
 
-def cart_completion_hook(pg: PaymentGraph) -> Callable[[WebhookApplied], Awaitable[None]]:
+def cart_completion_hook(pg: Services) -> Callable[[WebhookApplied], Awaitable[None]]:
     """The hook that completes the cart of a collection paid through a webhook (see the module doc)."""
 
     async def complete_paid_cart(applied: WebhookApplied) -> None:
