@@ -43,8 +43,8 @@ def _args() -> argparse.Namespace:
 _NESTED_NOTE = """
 
 x floor: the median divided by the faster median of (a) and (b) at the same N. Each variant runs back to
-back (warm, as in perf-floor.md) in four blocks that take turns with the other variants' blocks, so a
-burst of load from elsewhere on the shared machine falls on all of them alike.
+back (warm, as in the floor study, docs/performance.md) in four blocks that take turns with the other
+variants' blocks, so a burst of load from elsewhere on the shared machine falls on all of them alike.
 Every variant returned the same document as (a) before it was timed. Statements are counted on the
 engine (transaction control excluded); over HTTP they are the in-process statements of the same code.
 The benchmark raises the query cost limit (PAYMENTGRAPH_MAX_QUERY_COST) so that N=1000 is accepted."""

@@ -30,8 +30,9 @@ async def measure_in_blocks(
     calls: dict[str, Callable[[], Awaitable[Any]]], runs: int, warmup: int = 3, blocks: int = 4
 ) -> dict[str, Timing]:
     """Time several calls: warm-up, then ``runs`` calls each, in ``blocks`` rounds of back-to-back calls
-    per variant (each block after one untimed call). Back to back, every variant runs warm, as in
-    perf-floor.md; the rounds spread bursts of load from elsewhere on a shared machine over all of them."""
+    per variant (each block after one untimed call). Back to back, every variant runs warm, as in the
+    floor study (docs/performance.md); the rounds spread bursts of load from elsewhere on a shared
+    machine over all of them."""
     for call in calls.values():
         for _ in range(warmup):
             await call()

@@ -40,7 +40,8 @@ from paymentgraph.plugins import load_plugins
 logger = logging.getLogger("paymentgraph.app")
 
 # Gen-0 threshold after start-up: request handling allocates many short-lived objects, and the default
-# (700) runs collections that walk ~100k long-lived schema and ORM objects (perf-floor.md sections 5, 6).
+# (700) runs collections that walk ~100k long-lived schema and ORM objects (docs/performance.md, "Why
+# GC matters").
 GC_GEN0_THRESHOLD = 50_000
 
 

@@ -1,8 +1,8 @@
 """``/graphql``: a hand-rolled endpoint over ``schema.execute`` with orjson in and out.
 
 Hand-rolled rather than strawberry's ASGI app because it is measurably faster (orjson, no per-request
-view machinery; perf-floor.md section 6) and because the status codes and error shapes are ours, as
-the GraphQL over HTTP specification has them:
+view machinery; docs/performance.md, "What each technique bought") and because the status codes and
+error shapes are ours, as the GraphQL over HTTP specification has them:
 
 - a request that is not GraphQL is refused with ``extensions.code`` BAD_REQUEST: 400 (bad JSON, a batch,
   no query, parameters of the wrong type), 413 (an oversized body), 415 (a POST body that is not

@@ -1,8 +1,9 @@
 """An execution context that completes plain reads directly and leaves everything else to graphql-core.
 
-graphql-core spends about 2.5 µs on every field of every object (perf-floor.md section 4.3): a resolve
-info, a path, an argument dict, ``complete_value`` and its type checks. Most of our fields need none of
-it: the root field loads the whole plan, and nested fields only read what it loaded. So:
+graphql-core spends about 2.5 µs on every field of every object (docs/performance.md, "Per-field
+cost"): a resolve info, a path, an argument dict, ``complete_value`` and its type checks. Most of our
+fields need none of it: the root field loads the whole plan, and nested fields only read what it
+loaded. So:
 
 - A **plain leaf** has no arguments, a scalar or enum type, and a resolver that reads only its source:
   strawberry's basic-field resolver (no resolver, no field extensions, no exception handlers; strawberry
