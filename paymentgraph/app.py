@@ -21,14 +21,15 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from paymentgraph.config import Settings
 from paymentgraph.configfile import build_providers, load_config
 from paymentgraph.connection import PaymentGraph
 from paymentgraph.events.webhooks.handlers import merchant_webhooks
+from paymentgraph.events.bus import EventBus, event_bus
 from paymentgraph.events.worker import Worker, background_worker
-from paymentgraph.http import graphiql, webhooks
+from paymentgraph.http import graphiql, subscriptions, webhooks
 from paymentgraph.http.graphql import graphql_endpoint
 from paymentgraph.http.health import health, redis_client
 from paymentgraph.http.idempotency import idempotent
@@ -97,7 +98,7 @@ def create_app(settings: Settings | None = None, *, gc_tuning: bool = False) -> 
             )
             app.state.health_redis = redis_client(settings.redis_url) if settings.redis_url else None
             try:
-                async with _worker(pg, settings) as worker:
+                async with _live_updates(app, pg, settings) as bus, _worker(pg, settings, bus) as worker:
                     app.state.worker = worker
                     yield
             finally:
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None, *, gc_tuning: bool = False) -> 
 
     routes = [
         Route("/graphql", graphql_route, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", subscriptions.endpoint),  # GraphQL subscriptions (graphql-transport-ws)
         Route(graphiql.ASSETS_PATH + "/{name}", graphiql.asset, methods=["GET"]),
         Route("/health", health, methods=["GET"]),
         Route("/hooks/payment/{provider}", webhook_route, methods=["POST"]),
@@ -139,12 +141,30 @@ def cors_middleware(settings: Settings) -> list[Middleware]:
 
 
 @asynccontextmanager
-async def _worker(pg: PaymentGraph, settings: Settings) -> AsyncIterator[Worker | None]:
+async def _live_updates(app: Starlette, pg: PaymentGraph, settings: Settings) -> AsyncIterator[EventBus]:
+    """The event bus and the subscriptions it feeds (``app.state.live``, ``app.state.subscriptions``)."""
+    from paymentgraph.schema.live import LiveUpdates
+
+    bus = event_bus(settings.redis_url, settings.redis_channel)
+    await bus.start()
+    live = LiveUpdates(pg, bus, settings.subscription_queue_size)
+    await live.start()
+    app.state.live = live
+    app.state.subscriptions = subscriptions.SubscriptionView(app.state.schema, pg, live, settings)
+    try:
+        yield bus
+    finally:
+        await live.stop()
+        await bus.stop()
+
+
+@asynccontextmanager
+async def _worker(pg: PaymentGraph, settings: Settings, bus: EventBus) -> AsyncIterator[Worker | None]:
     if not settings.worker:
         yield None
         return
     async with background_worker(
-        pg, poll_seconds=settings.events_poll_seconds, redis_url=settings.redis_url
+        pg, poll_seconds=settings.events_poll_seconds, redis_url=settings.redis_url, bus=bus
     ) as worker:
         yield worker
 

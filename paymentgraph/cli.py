@@ -170,6 +170,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = _settings(args)
+    if args.workers > 1 and not settings.redis_url:
+        # Each worker holds its own WebSocket subscribers; only Redis carries every worker's commits to all.
+        raise CommandError(
+            f"--workers {args.workers} needs PAYMENTGRAPH_REDIS_URL (e.g. redis://127.0.0.1:6379/0): "
+            "GraphQL subscriptions on one worker see changes made through another only through Redis",
+            status=2,
+        )
     _check_configuration()
     _prepare(settings, migrate=not args.no_migrate)
     live_keys = 0

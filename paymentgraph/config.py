@@ -51,7 +51,9 @@ class Settings(BaseSettings):
     worker: bool = True
     # The dispatcher wakes on commit (in process), NOTIFY (PostgreSQL) or Redis; this is the fallback.
     events_poll_seconds: float = Field(default=5.0, gt=0)
-    # Redis pub/sub carries "events were committed" between processes (optional; PostgreSQL has NOTIFY).
+    # Redis pub/sub carries "events were committed" between processes (optional; PostgreSQL has NOTIFY),
+    # and the committed events themselves to every process's GraphQL subscriptions (required for more
+    # than one process serving subscriptions).
     redis_url: str | None = None
     # Merchant webhooks: true lets endpoints' URLs reach loopback, private and link-local addresses
     # (development only: it opens server-side request forgery to whoever holds an admin key).
@@ -61,6 +63,13 @@ class Settings(BaseSettings):
     webhook_retry_window_seconds: float = Field(default=86400.0, gt=0)
     # The first retry's delay; each next one is 4 times longer (capped at 720 times this), plus jitter.
     webhook_retry_base_seconds: float = Field(default=30.0, gt=0)
+    # The channel committed events are published on: processes sharing a database share it.
+    redis_channel: str = "paymentgraph:committed"
+    # GraphQL subscriptions (WebSocket): messages one subscription may have waiting for a slow client
+    # before the connection is dropped; subscriptions per connection; server pings (0: none).
+    subscription_queue_size: int = Field(default=64, ge=1)
+    max_subscriptions_per_connection: int = Field(default=100, ge=1)
+    ws_ping_seconds: float = Field(default=15.0, ge=0)
     # Hours after which the authorization of a cart that never became an order is canceled by that task
     # (Saleor's "release funds for expired checkouts" uses 6); 0 releases only expired authorizations.
     abandoned_authorization_hours: float = Field(default=6.0, ge=0)

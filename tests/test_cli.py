@@ -249,6 +249,14 @@ def test_a_bad_database_url_is_one_line_and_exit_2(tmp_path: Path, value: str) -
     assert list(tmp_path.iterdir()) == []
 
 
+def test_several_workers_without_redis_are_refused_at_start(tmp_path: Path) -> None:
+    # Subscribers on one worker would never hear of changes made through another.
+    result = run("serve", "--workers", "2", "--port", str(_free_port()), cwd=tmp_path)
+    assert result.returncode == 2
+    assert _one_line(result).startswith("paymentgraph: --workers 2 needs PAYMENTGRAPH_REDIS_URL")
+    assert list(tmp_path.iterdir()) == []  # refused before anything was created
+
+
 def test_an_unreachable_database_is_one_line(tmp_path: Path) -> None:
     url = f"postgresql://postgres@127.0.0.1:{_free_port()}/nothing_listens_here"
     result = run("payments", "recover", "--database-url", url, cwd=tmp_path)

@@ -12,6 +12,10 @@ Two steps, both safe to run in any number of workers at once:
    for one event, and a worker that dies mid-handler releases it for another (at least once). SQLite:
    one process owns the database; an in-process lock per subscriber serialises its dispatchers.
 
+3. **Publication.** With an event bus (:mod:`paymentgraph.events.bus`), each fanned-out batch is
+   published in seq order while the fan-out still holds its lock, so the bus carries committed events
+   in the order they were fanned out, whichever worker fans out (live GraphQL subscriptions listen).
+
 A handler that raises is retried after ``subscriber.backoff(attempts)`` seconds; after
 ``max_attempts`` failures the delivery is ``failed`` and waits for an admin
 (:func:`paymentgraph.events.deliveries.retry_deliveries`). Retrying or failing an earlier event of an
@@ -33,6 +37,7 @@ from paymentgraph.db.ids import new_id
 from paymentgraph.db.session import is_sqlite, read_session, write_transaction
 from paymentgraph.db.statements import insert_for
 from paymentgraph.db.types import utcnow
+from paymentgraph.events.bus import CommittedEvent, EventBus
 from paymentgraph.events.models import EventDelivery
 from paymentgraph.events.outbox import OutboxEvent
 from paymentgraph.events.registry import Event, Handlers, Subscriber
@@ -55,17 +60,23 @@ _deliveries = cast(Table, EventDelivery.__table__)
 class Dispatcher:
     """Fans out and delivers the events of ``pg`` to ``handlers`` (default ``pg.handlers``)."""
 
-    def __init__(self, pg: PaymentGraph, handlers: Handlers | None = None) -> None:
+    def __init__(
+        self, pg: PaymentGraph, handlers: Handlers | None = None, bus: EventBus | None = None
+    ) -> None:
         self.pg = pg
         self.handlers = handlers or pg.handlers
+        self.bus = bus
         self.sessionmaker: async_sessionmaker[AsyncSession] = pg.sessionmaker
         self.sqlite = is_sqlite(pg.engine)
+        # True when the last fan_out found another worker fanning out (PostgreSQL's lock was taken).
+        self.fan_out_was_busy = False
 
-    async def run_once(self) -> int:
-        """Fan out, then deliver every due delivery; the number of handler runs."""
-        if not self.handlers.subscribers:
+    async def run_once(self, *, fan_out: bool = True) -> int:
+        """Fan out (unless another task of this process does), then deliver every due delivery; the
+        number of handler runs."""
+        if not self.handlers.subscribers and self.bus is None:
             return 0
-        while await self.fan_out() == FAN_OUT_BATCH:
+        while fan_out and await self.fan_out() == FAN_OUT_BATCH:
             pass
         handled = 0
         for sub in list(self.handlers.subscribers.values()):
@@ -75,14 +86,19 @@ class Dispatcher:
 
     async def fan_out(self) -> int:
         """Turn undispatched events into deliveries for the subscribers that handle them."""
+        self.fan_out_was_busy = False
         async with write_transaction(self.sessionmaker) as session:
             if not self.sqlite:
                 got = await session.scalar(select(func.pg_try_advisory_xact_lock(_FAN_OUT_LOCK)))
                 if not got:
+                    self.fan_out_was_busy = True
                     return 0  # another worker is fanning out; its rows are the same rows
+            columns = [_events.c.seq, _events.c.id, _events.c.name, _events.c.entity_id]
+            if self.bus is not None:
+                columns += [_events.c.data, _events.c.created_at]
             rows = (
                 await session.execute(
-                    select(_events.c.seq, _events.c.id, _events.c.name, _events.c.entity_id)
+                    select(*columns)
                     .where(_events.c.dispatched_at.is_(None))
                     .order_by(_events.c.seq)
                     .limit(FAN_OUT_BATCH)
@@ -115,6 +131,11 @@ class Dispatcher:
             await session.execute(
                 update(_events).where(_events.c.seq.in_([r.seq for r in rows])).values(dispatched_at=now)
             )
+            if self.bus is not None:
+                # Still under the fan-out's lock: batches reach the bus in the order they were fanned out.
+                await self.bus.publish(
+                    [CommittedEvent(r.seq, r.id, r.name, dict(r.data), r.created_at) for r in rows]
+                )
             return len(rows)
 
     async def deliver_next(self, sub: Subscriber) -> bool:

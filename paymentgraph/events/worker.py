@@ -6,6 +6,9 @@ commit of every transaction that wrote events) or, with ``PAYMENTGRAPH_REDIS_URL
 message published after such a commit. Polling every ``PAYMENTGRAPH_EVENTS_POLL_SECONDS`` remains only as
 the fallback (a lost connection, a retry whose delay ran out). The scheduler sleeps until the next time
 a job is due. Both log and survive errors; both stop with the block.
+
+With an event bus (live GraphQL subscriptions), the fan-out runs in a task of its own, woken the same
+way, so publishing committed events never waits behind a slow subscriber's handler.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from paymentgraph.db.session import is_sqlite
-from paymentgraph.events.dispatcher import Dispatcher
+from paymentgraph.events.bus import EventBus
+from paymentgraph.events.dispatcher import FAN_OUT_BATCH, Dispatcher
 from paymentgraph.events.outbox import NOTIFY_CHANNEL, on_commit_with_events, remove_commit_listener
 from paymentgraph.events.registry import Loop
 from paymentgraph.events.scheduler import Scheduler
@@ -31,6 +35,8 @@ logger = logging.getLogger(__name__)
 REDIS_CHANNEL = "paymentgraph:events"
 # The scheduler re-reads the clock at least this often (a job added or a clock jump is noticed).
 _SCHEDULER_MAX_SLEEP = 60.0
+# Another worker held the fan-out lock: look again this soon (its scan may have begun before our commit).
+_FAN_OUT_BUSY_RETRY = 0.05
 
 
 @dataclass
@@ -42,17 +48,42 @@ class Worker:
     poll_seconds: float
     redis_url: str | None = None
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+    fan_out_wake: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     listening: bool = False  # True once LISTEN or Redis delivers wake-ups from other processes
+
+    def wake_up(self) -> None:
+        self.wake.set()
+        self.fan_out_wake.set()
+
+    @property
+    def separate_fan_out(self) -> bool:
+        return self.dispatcher.bus is not None
 
     async def run_dispatcher(self) -> None:
         while True:
             self.wake.clear()
             try:
-                await self.dispatcher.run_once()
+                await self.dispatcher.run_once(fan_out=not self.separate_fan_out)
             except Exception:
                 logger.exception("event dispatch failed; retrying after the poll interval")
             await wait_for_wake(self.wake, self.poll_seconds)
+
+    async def run_fan_out(self) -> None:
+        """Fan out (and so publish on the bus) as soon as events are committed."""
+        while True:
+            self.fan_out_wake.clear()
+            try:
+                while (fanned := await self.dispatcher.fan_out()) == FAN_OUT_BATCH:
+                    pass
+                if fanned:
+                    self.wake.set()  # deliveries are due
+                elif self.dispatcher.fan_out_was_busy:
+                    await asyncio.sleep(_FAN_OUT_BUSY_RETRY)
+                    self.fan_out_wake.set()
+            except Exception:
+                logger.exception("event fan-out failed; retrying after the poll interval")
+            await wait_for_wake(self.fan_out_wake, self.poll_seconds)
 
     async def run_scheduler(self) -> None:
         while True:
@@ -89,10 +120,10 @@ class Worker:
                 continue
             lost = asyncio.Event()
             try:
-                await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self.wake.set())
+                await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self.wake_up())
                 conn.add_termination_listener(lambda *_, lost=lost: lost.set())
                 self.listening = True
-                self.wake.set()  # anything committed while we were not listening
+                self.wake_up()  # anything committed while we were not listening
                 await lost.wait()
             finally:
                 self.listening = False
@@ -109,10 +140,10 @@ class Worker:
                 async with client.pubsub() as pubsub:
                     await pubsub.subscribe(REDIS_CHANNEL)
                     self.listening = True
-                    self.wake.set()
+                    self.wake_up()
                     async for message in pubsub.listen():
                         if message.get("type") == "message":
-                            self.wake.set()
+                            self.wake_up()
             except (OSError, redis.RedisError) as exc:
                 logger.warning("Redis subscription failed (%s); polling until it is back", exc)
             finally:
@@ -131,10 +162,17 @@ async def wait_for_wake(wake: asyncio.Event, seconds: float) -> None:
 
 @contextlib.asynccontextmanager
 async def background_worker(
-    pg: PaymentGraph, *, poll_seconds: float = 5.0, redis_url: str | None = None
+    pg: PaymentGraph,
+    *,
+    poll_seconds: float = 5.0,
+    redis_url: str | None = None,
+    bus: EventBus | None = None,
 ) -> AsyncIterator[Worker]:
-    """Run the dispatcher and the scheduler of ``pg`` for the block; cancel them on exit."""
-    worker = Worker(Dispatcher(pg), Scheduler(pg), poll_seconds, redis_url)
+    """Run the dispatcher and the scheduler of ``pg`` for the block; cancel them on exit.
+
+    ``bus``: where fanned-out events are published (live subscriptions); None publishes nothing.
+    """
+    worker = Worker(Dispatcher(pg, bus=bus), Scheduler(pg), poll_seconds, redis_url)
     loop = asyncio.get_running_loop()
     publisher: Any = None
     pending_publishes: set[asyncio.Task[Any]] = set()
@@ -144,7 +182,7 @@ async def background_worker(
         publisher = redis.from_url(redis_url)
 
     def committed() -> None:
-        loop.call_soon_threadsafe(worker.wake.set)
+        loop.call_soon_threadsafe(worker.wake_up)
         if publisher is not None:
             # Other processes' dispatchers (SQLite has no NOTIFY; on PostgreSQL it is a second path).
             def publish() -> None:
@@ -159,9 +197,12 @@ async def background_worker(
     worker.tasks.append(asyncio.create_task(worker.run_scheduler(), name="paymentgraph-scheduler"))
     for background in list(pg.handlers.loops.values()):
         worker.tasks.append(asyncio.create_task(worker.run_loop(background), name=background.name))
-    if not is_sqlite(pg.engine) and pg.handlers.subscribers:
+    if bus is not None:
+        worker.tasks.append(asyncio.create_task(worker.run_fan_out(), name="paymentgraph-fan-out"))
+    fans_out = bool(pg.handlers.subscribers) or bus is not None
+    if not is_sqlite(pg.engine) and fans_out:
         worker.tasks.append(asyncio.create_task(worker.listen_postgres(), name="paymentgraph-listen"))
-    if redis_url and pg.handlers.subscribers:
+    if redis_url and fans_out:
         worker.tasks.append(asyncio.create_task(worker.listen_redis(redis_url), name="paymentgraph-redis"))
     try:
         yield worker

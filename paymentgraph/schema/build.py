@@ -37,6 +37,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 SDL_PATH = REPO_ROOT / "schema.graphql"
 DEFAULT_EXTENSIONS: tuple[Any, ...] = (ParserCache, Validation)
 _HOLDER_COLUMNS = ("id", "provider_id", "external_id", "email", "data", "metadata")
+# The entities the Subscription root serves (a registry without them gets no Subscription type).
+_LIVE_ENTITIES = {"payment_collection", "event"}
 
 
 class TypeRegistry:
@@ -79,6 +81,16 @@ class TypeRegistry:
         self.query, root_resolvers, self.query_reach = query_type(self.ns, registry)
         for name, resolver in root_resolvers.items():
             self.resolvers[("Query", name)] = resolver
+        self.subscription: type | None = None
+        self.subscription_reach: dict[str, Any] = {}
+        # (field name) -> graphql-core subscribe function of Subscription, installed after the build.
+        self.subscribers: dict[str, Callable[..., Any]] = {}
+        if set(registry.entities) >= _LIVE_ENTITIES:
+            from paymentgraph.schema.subscriptions import pass_through, subscription_type
+
+            self.subscription, self.subscribers, self.subscription_reach = subscription_type(self.ns)
+            for name in self.subscribers:
+                self.resolvers[("Subscription", name)] = pass_through
         self.ns.finalize()
 
     def _extras(self, entity: str) -> list[tuple[Any, FieldPlan]]:
@@ -116,6 +128,11 @@ class TypeRegistry:
             graphql_type = gql.type_map[type_name]
             assert isinstance(graphql_type, GraphQLObjectType)
             graphql_type.fields[field_name].resolve = resolver
+        if self.subscribers:
+            subscription = gql.type_map["Subscription"]
+            assert isinstance(subscription, GraphQLObjectType)
+            for field_name, subscribe in self.subscribers.items():
+                subscription.fields[field_name].subscribe = subscribe
         gql.extensions = {**(gql.extensions or {}), TYPES_KEY: self}
 
 
@@ -185,6 +202,7 @@ def build_schema(
     schema = strawberry.Schema(
         query=types.query,
         mutation=mutation,
+        subscription=types.subscription,
         types=[DeleteResult, PaymentMethod],
         extensions=[*[e for e in DEFAULT_EXTENSIONS if e not in present], *extensions],
         config=schema_config(config),

@@ -124,13 +124,19 @@ def request_id_of(context: Any) -> str | None:
 
 
 class ErrorExtension(SchemaExtension):
-    """Applies :func:`format_error` to every error of an operation's result."""
+    """Applies :func:`format_error` to every error of an operation's result (and of each result a
+    subscription streams)."""
 
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
         if result is not None and getattr(result, "errors", None):
             result.errors = format_errors(result.errors, request_id_of(self.execution_context.context))
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        if getattr(result, "errors", None):
+            result.errors = format_errors(result.errors, request_id_of(self.execution_context.context))
+        yield
 
 
 def quiet_process_errors(_schema: Any, _errors: list[GraphQLError], _execution_context: Any = None) -> None:

@@ -177,6 +177,7 @@ def build_reach_table(
     table = ReachTable()
     table.roots[OperationType.QUERY] = dict(types.query_reach)
     table.roots[OperationType.MUTATION] = {m.name: RootReach(m.scopes, m.acts_as) for m in mutations}
+    table.roots[OperationType.SUBSCRIPTION] = dict(types.subscription_reach)
     for type_name, plan in types.plans.items():
         entity = types.registry.entities[plan.entity]
         declared = table.fields.setdefault(type_name, {})

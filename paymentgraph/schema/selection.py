@@ -186,7 +186,7 @@ class _Walker:
         return not (include and include.get("if") is False)
 
 
-def _reach(request: Request, principal: Principal) -> Request:
+def read_on_behalf(request: Request, principal: Principal) -> Request:
     """``request`` read on behalf of ``principal``: owned rows narrowed to theirs unless the admin asks."""
     if not principal.is_admin:
         request.owned = True
@@ -207,7 +207,7 @@ async def load_one(
     _check_entity(types, type_name, entity)
     primary_key = types.registry.entities[entity].primary_key
     request = Request(selection_for(raw, type_name), filters={primary_key: id})
-    result = await raw.context.pg.query.run(_reach(request, principal or principal_of(raw.context)))
+    result = await raw.context.pg.query.run(read_on_behalf(request, principal or principal_of(raw.context)))
     rows = result["data"]
     return rows[0] if rows else None
 
@@ -230,7 +230,7 @@ async def load_nested(
     request = Request(
         selection_for(raw, types.graphql_names[entity], nodes), filters={entity_def.primary_key: id}
     )
-    result = await raw.context.pg.query.run(_reach(request, principal or principal_of(raw.context)))
+    result = await raw.context.pg.query.run(read_on_behalf(request, principal or principal_of(raw.context)))
     rows = result["data"]
     return rows[0] if rows else None
 
@@ -252,7 +252,7 @@ async def require_reachable(info: Any, entity: str, id: object, through: str | N
         target = types.registry.entities[edge.target]
         selection.children[through] = Child(through, Selection(target.name, {target.primary_key}))
     request = Request(selection, filters={entity_def.primary_key: id})
-    rows = (await raw.context.pg.query.run(_reach(request, principal)))["data"]
+    rows = (await raw.context.pg.query.run(read_on_behalf(request, principal)))["data"]
     if not rows:
         raise not_found(entity_def.graphql_name, str(id))
     if through is not None and not rows[0][through]:
@@ -291,7 +291,7 @@ async def load_page(
         order=dict(order) if order else None,
         with_count=with_count,
     )
-    result = await raw.context.pg.query.run(_reach(request, principal_of(raw.context)))
+    result = await raw.context.pg.query.run(read_on_behalf(request, principal_of(raw.context)))
     count = result.get("metadata", {}).get("count") if with_count else None
     return {"items": result["data"], "count": count, "skip": skip, "take": take}
 

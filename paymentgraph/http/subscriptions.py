@@ -1,0 +1,143 @@
+"""GraphQL subscriptions over WebSocket at ``/graphql`` (protocol ``graphql-transport-ws``).
+
+Strawberry's ASGI view and protocol handler run the connection; HTTP at ``/graphql`` stays the
+hand-rolled endpoint (http/graphql.py): Starlette routes a WebSocket handshake here and everything
+else there. What is ours:
+
+- **Who is asking.** The ``connection_init`` payload carries ``{"authorization": "Bearer <token>"}``
+  and the identity service decides the principal exactly as for an HTTP ``Authorization`` header (no
+  token: a guest). A token that is not valid (unknown, revoked, expired, not a string) closes the
+  connection with **4403 Forbidden**, the protocol's code for a refused ``connection_init``. Each
+  operation is then checked like an HTTP request (reach, limits, validation) and refused with a
+  protocol ``error`` message carrying ``extensions.code``.
+- **Keep-alive.** The server sends a protocol ``ping`` every ``PAYMENTGRAPH_WS_PING_SECONDS`` (15; 0
+  turns it off), so idle connections survive proxies; clients' pings get a ``pong``. uvicorn's
+  WebSocket-level pings drop peers that vanished without closing.
+- **Slow clients.** Each subscription's messages wait in a bounded queue
+  (``PAYMENTGRAPH_SUBSCRIPTION_QUEUE_SIZE``, 64). A client that lets it fill is disconnected with
+  **1013 Try Again Later** (:data:`SLOW_CLIENT_CLOSE_CODE`) rather than buffered without bound; it may
+  reconnect and subscribe again (the first message is the current state).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.types.unset import UNSET, UnsetType
+
+from paymentgraph.schema.context import Context
+
+if TYPE_CHECKING:
+    import strawberry
+
+    from paymentgraph.config import Settings
+    from paymentgraph.connection import PaymentGraph
+    from paymentgraph.schema.live import LiveUpdates
+
+logger = logging.getLogger("paymentgraph.http")
+
+SLOW_CLIENT_CLOSE_CODE = 1013
+# The protocol's own deadline for connection_init after the handshake (closed with 4408).
+CONNECTION_INIT_SECONDS = 10
+
+
+@dataclass
+class SubscriptionContext(Context):
+    """``info.context`` of an operation sent over a WebSocket (one per connection)."""
+
+    connection_params: dict[str, Any] | None = None
+    live: LiveUpdates | None = None
+    on_overflow: Callable[[], None] = field(default=lambda: None)
+
+
+class TransportHandler(BaseGraphQLTransportWSHandler[SubscriptionContext, None]):
+    """Strawberry's graphql-transport-ws handler, plus server pings once the connection is acknowledged."""
+
+    _pinger: asyncio.Task[None] | None = None
+
+    async def handle_connection_init(self, message: Any) -> None:
+        await super().handle_connection_init(message)
+        seconds = getattr(self.view, "ping_seconds", 0)
+        if self.connection_acknowledged and seconds > 0 and self._pinger is None:
+            self._pinger = asyncio.create_task(self._ping(seconds), name="paymentgraph-ws-ping")
+
+    async def _ping(self, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await self.send_message({"type": "ping"})
+            except Exception:  # the socket is gone; shutdown() follows
+                return
+
+    async def shutdown(self) -> None:
+        if self._pinger is not None:
+            self._pinger.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pinger
+        await super().shutdown()
+
+
+class SubscriptionView(GraphQL[SubscriptionContext, None]):
+    """Strawberry's ASGI view, for WebSocket connections only."""
+
+    graphql_transport_ws_handler_class = TransportHandler
+
+    def __init__(
+        self, schema: strawberry.Schema, pg: PaymentGraph, live: LiveUpdates, settings: Settings
+    ) -> None:
+        super().__init__(
+            schema,
+            graphql_ide=None,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=timedelta(seconds=CONNECTION_INIT_SECONDS),
+            max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+            # Pages on the origins allowed to call the API (CORS) may also open its WebSocket.
+            allowed_origins=settings.cors_origin_list,
+        )
+        self.pg = pg
+        self.live = live
+        self.ping_seconds = settings.ws_ping_seconds
+        self._closing: set[asyncio.Task[None]] = set()
+
+    async def get_context(self, request: Any, response: Any) -> SubscriptionContext:
+        context = SubscriptionContext(pg=self.pg, request=request, live=self.live)
+        context.on_overflow = lambda: self._drop_slow_client(response)
+        return context
+
+    async def on_ws_connect(self, context: SubscriptionContext) -> UnsetType | dict[str, object] | None:
+        params = context.connection_params or {}
+        authorization = params.get("authorization", params.get("Authorization"))
+        if authorization is not None and not isinstance(authorization, str):
+            raise ConnectionRejectionError
+        principal = await self.pg.identity.authenticate(authorization)
+        if principal.refusal is not None:
+            raise ConnectionRejectionError  # closed with 4403 Forbidden
+        context.principal = principal
+        return UNSET
+
+    def _drop_slow_client(self, websocket: WebSocket) -> None:
+        async def close() -> None:
+            with contextlib.suppress(Exception):
+                await websocket.close(SLOW_CLIENT_CLOSE_CODE, "Client too slow: subscription queue full")
+
+        logger.warning("dropping a WebSocket client that does not read its subscription messages")
+        task = asyncio.create_task(close())
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+
+async def endpoint(websocket: WebSocket) -> None:
+    """The WebSocket route of ``/graphql``."""
+    view: SubscriptionView = websocket.app.state.subscriptions
+    await view.run(websocket)
