@@ -31,6 +31,9 @@ class LoadRow:
     p99_ms: float
     max_ms: float
     problems: tuple[str, ...] = ()
+    # 503 + Retry-After answers (the worker at capacity): neither successes nor errors.
+    refused: int = 0
+    refused_p99_ms: float = 0.0
 
 
 def run_loadgen(url: str, body: bytes, connections: int, seconds: float) -> dict[str, Any]:
@@ -67,6 +70,8 @@ def run_load(database_url: str, seconds: float, take: int = 100) -> list[LoadRow
                         r["p99_ms"],
                         r["max_ms"],
                         tuple(r.get("problems", ())),
+                        int(r.get("refused", 0)),
+                        float(r.get("refused_p99_ms", 0.0)),
                     )
                 )
     return rows
@@ -85,6 +90,8 @@ def load_table(rows: list[LoadRow]) -> str:
                 "seconds",
                 "requests",
                 "errors",
+                "503s",
+                "503 p99 ms",
                 "req/s",
                 "p50 ms",
                 "p99 ms",
@@ -97,6 +104,8 @@ def load_table(rows: list[LoadRow]) -> str:
                     f"{r.seconds:.1f}",
                     str(r.requests),
                     str(r.errors),
+                    str(r.refused),
+                    f"{r.refused_p99_ms:.1f}",
                     f"**{r.rps:.1f}**",
                     f"{r.p50_ms:.1f}",
                     f"{r.p99_ms:.1f}",

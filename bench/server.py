@@ -32,12 +32,13 @@ def serving(database_url: str, *, workers: int = 1) -> Iterator[str]:
         "PAYMENTGRAPH_DATABASE_URL": database_url,
         "PYTHONPATH": str(BENCH_DIR.parent) + os.pathsep + os.environ.get("PYTHONPATH", ""),
     }
+    # ``paymentgraph serve`` itself, so the benchmark measures the server's own uvicorn settings.
     command = [
         sys.executable,
         "-m",
-        "uvicorn",
-        "--factory",
-        "paymentgraph.app:serving_app",
+        "paymentgraph.cli",
+        "serve",
+        "--no-migrate",
         "--host",
         "127.0.0.1",
         "--port",

@@ -33,6 +33,7 @@ from paymentgraph.http import graphiql, subscriptions, webhooks
 from paymentgraph.http.graphql import graphql_endpoint
 from paymentgraph.http.health import health, redis_client
 from paymentgraph.http.idempotency import idempotent
+from paymentgraph.http.overload import InFlightLimit, default_max_in_flight
 from paymentgraph.http.unavailable import answering_outages
 from paymentgraph.links.registry import default_registry
 from paymentgraph.maintenance import maintenance_jobs
@@ -62,8 +63,8 @@ async def _webhook(request: Request) -> Response:
 
 # A database outage around execution (authentication, the Idempotency-Key claim, storing a webhook
 # delivery) is answered 503 + Retry-After, never Starlette's plain-text 500.
-graphql_route = answering_outages(idempotent(graphql_endpoint))
-webhook_route = answering_outages(_webhook, webhooks.unavailable_body)
+_graphql = answering_outages(idempotent(graphql_endpoint))
+_webhook_stored = answering_outages(_webhook, webhooks.unavailable_body)
 
 
 def create_app(settings: Settings | None = None, *, gc_tuning: bool = False) -> Starlette:
@@ -73,6 +74,8 @@ def create_app(settings: Settings | None = None, *, gc_tuning: bool = False) -> 
     which tests and embedding applications should not inherit.
     """
     settings = settings or Settings()
+    # Bounded once the pool exists (the default derives from its size); /health is never bounded.
+    in_flight = InFlightLimit()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -86,6 +89,10 @@ def create_app(settings: Settings | None = None, *, gc_tuning: bool = False) -> 
             await plugins.start(pg)
             app.state.pg = pg
             app.state.settings = settings
+            in_flight.limit = (
+                default_max_in_flight(pg.engine) if settings.max_in_flight is None else settings.max_in_flight
+            )
+            app.state.in_flight = in_flight
             app.state.plugins = plugins
             app.state.schema = create_schema(pg.registry, settings, mutations=plugins.mutations)
             if gc_tuning:
@@ -106,11 +113,15 @@ def create_app(settings: Settings | None = None, *, gc_tuning: bool = False) -> 
                     await app.state.health_redis.aclose()
 
     routes = [
-        Route("/graphql", graphql_route, methods=["GET", "POST"]),
+        Route("/graphql", in_flight.guard(_graphql), methods=["GET", "POST"]),
         WebSocketRoute("/graphql", subscriptions.endpoint),  # GraphQL subscriptions (graphql-transport-ws)
         Route(graphiql.ASSETS_PATH + "/{name}", graphiql.asset, methods=["GET"]),
         Route("/health", health, methods=["GET"]),
-        Route("/hooks/payment/{provider}", webhook_route, methods=["POST"]),
+        Route(
+            "/hooks/payment/{provider}",
+            in_flight.guard(_webhook_stored, webhooks.unavailable_body),
+            methods=["POST"],
+        ),
     ]
     return Starlette(routes=routes, lifespan=lifespan, middleware=cors_middleware(settings))
 

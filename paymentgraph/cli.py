@@ -30,6 +30,11 @@ DESCRIPTION = (
 )
 # The uvicorn factory ``serve`` runs (by import string, so worker processes can import it).
 APP = "paymentgraph.app:serving_app"
+# Seconds an idle keep-alive connection stays open. Longer than clients' and load balancers' own idle
+# timeouts (httpx 5 s, AWS ALB 60 s; nginx's default is this 75 s), so the client closes an idle connection
+# before the server would: uvicorn's 5 s equals httpx's, and the server closing a connection while the
+# client reuses it reset requests under load (bench/RESULTS.md, "ReadErrors at 64 connections").
+KEEP_ALIVE_SECONDS = 75
 DATABASE_HELP = "the database to use (default: $PAYMENTGRAPH_DATABASE_URL, else ./paymentgraph.db)"
 
 
@@ -195,6 +200,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "log_level": args.log_level,
         "log_config": log_config(args.log_level),
         "access_log": args.access_log,
+        "timeout_keep_alive": args.timeout_keep_alive,
     }
     if args.workers > 1:
         # The workers are uvicorn's processes; the listening socket is bound before they start, so a
@@ -405,6 +411,14 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1, metavar="N", help="worker processes (default 1)")
     serve.add_argument(
         "--no-migrate", action="store_true", help="do not migrate; refuse a database that needs it"
+    )
+    serve.add_argument(
+        "--timeout-keep-alive",
+        type=int,
+        default=KEEP_ALIVE_SECONDS,
+        metavar="SECONDS",
+        help=f"how long an idle connection stays open (default {KEEP_ALIVE_SECONDS}: longer than clients' "
+        "and load balancers' idle timeouts, so they close first)",
     )
     serve.add_argument(
         "--log-level",

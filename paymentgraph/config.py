@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     subscription_queue_size: int = Field(default=64, ge=1)
     max_subscriptions_per_connection: int = Field(default=100, ge=1)
     ws_ping_seconds: float = Field(default=15.0, ge=0)
+    # GraphQL requests (and provider webhooks) one worker runs at once; the excess is answered 503 with
+    # Retry-After at once (http/overload.py). Unset: the database pool's capacity less 2 (28 on
+    # PostgreSQL, 13 on SQLite); 0: no bound.
+    max_in_flight: int | None = Field(default=None, ge=0)
     # Hours after which the authorization of a cart that never became an order is canceled by that task
     # (Saleor's "release funds for expired checkouts" uses 6); 0 releases only expired authorizations.
     abandoned_authorization_hours: float = Field(default=6.0, ge=0)

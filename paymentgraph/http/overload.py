@@ -1,0 +1,89 @@
+"""A bound on the requests one worker runs at once; the excess is answered 503 at once, never queued.
+
+Why a bound: past the database pool's size, another concurrent request does not add throughput (it waits
+for a connection, up to the pool's 30 s timeout, while the ones that hold connections share the same
+CPU), it only adds latency to every request in the process and memory to the process. Answering the
+excess at once with 503, ``Retry-After`` and SERVICE_UNAVAILABLE (``extensions.retryable``) keeps the
+latency of the admitted requests flat and tells a client, a load balancer or another worker to try
+again, instead of leaving it to time out.
+
+Why no wait: a request held in the server holds its connection and memory without making the work
+cheaper, and under sustained overload almost every waiter would time out anyway (each finishing request
+frees one slot, and admitted requests take longer than any wait short enough to be worth it). Short
+bursts are absorbed before the bound by the kernel's accept backlog and by clients' connection reuse.
+
+The default bound (``PAYMENTGRAPH_MAX_IN_FLIGHT`` unset) is the pool's capacity (``pool_size`` +
+``max_overflow``: 30 on PostgreSQL, 15 on SQLite) less :data:`RESERVED_CONNECTIONS`, so GraphQL requests,
+which take one pooled connection each, never make ``/health`` or the background worker wait for one.
+``/graphql`` and the provider webhooks are bounded (a provider retries a 503 delivery); ``/health`` and
+GraphiQL's static assets are not, so a probe still answers while the worker is saturated.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import QueuePool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from paymentgraph.errors import ServiceUnavailable
+from paymentgraph.http.unavailable import Body, Endpoint, graphql_body, service_unavailable
+
+logger = logging.getLogger("paymentgraph.http")
+
+# One connection for /health and one for the background worker (dispatcher and scheduler take turns).
+RESERVED_CONNECTIONS = 2
+# When no pool size is known (a pool without a bound): as many as PostgreSQL's default pool holds.
+FALLBACK_MAX_IN_FLIGHT = 28
+# The excess is a matter of a request finishing, not of a restart: the smallest Retry-After there is.
+RETRY_AFTER_SECONDS = 1
+AT_CAPACITY = ServiceUnavailable(
+    "The server is at capacity; retry after a moment (Retry-After)", reason="at_capacity"
+)
+
+
+def default_max_in_flight(engine: AsyncEngine) -> int:
+    """The pool's capacity less the reserved connections (see the module docstring)."""
+    pool = engine.pool
+    if not isinstance(pool, QueuePool):
+        return FALLBACK_MAX_IN_FLIGHT
+    # max_overflow is only kept privately by SQLAlchemy; -1 means no bound on overflow connections.
+    overflow: int = getattr(pool, "_max_overflow", 0)
+    if overflow < 0:
+        return FALLBACK_MAX_IN_FLIGHT
+    return max(1, pool.size() + overflow - RESERVED_CONNECTIONS)
+
+
+class InFlightLimit:
+    """Counts the requests running through :meth:`guard`; ``limit`` 0 means no bound.
+
+    One counter per app (per worker process); requests run on one event loop, so no lock is needed.
+    """
+
+    def __init__(self, limit: int = 0) -> None:
+        self.limit = limit
+        self.running = 0
+        self.refused = 0
+
+    def guard(self, endpoint: Endpoint, body: Body = graphql_body) -> Endpoint:
+        """``endpoint``, answered 503 at once when ``limit`` requests are already running."""
+
+        async def limited(request: Request) -> Response:
+            if self.limit and self.running >= self.limit:
+                self.refused += 1
+                if self.refused == 1 or self.refused % 1000 == 0:
+                    logger.warning(
+                        "at capacity (%d requests in flight): answered 503 (%d so far)",
+                        self.running,
+                        self.refused,
+                    )
+                return service_unavailable(AT_CAPACITY, RETRY_AFTER_SECONDS, body)
+            self.running += 1
+            try:
+                return await endpoint(request)
+            finally:
+                self.running -= 1
+
+        return limited
