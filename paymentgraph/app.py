@@ -27,6 +27,7 @@ from paymentgraph.config import Settings
 from paymentgraph.configfile import build_providers, load_config
 from paymentgraph.connection import PaymentGraph
 from paymentgraph.events.bus import EventBus, event_bus
+from paymentgraph.db.session import pool_capacity
 from paymentgraph.events.webhooks.handlers import merchant_webhooks
 from paymentgraph.events.worker import Worker, background_worker
 from paymentgraph.http import graphiql, subscriptions, webhooks
@@ -90,7 +91,9 @@ def create_app(settings: Settings | None = None, *, gc_tuning: bool = False) -> 
             app.state.pg = pg
             app.state.settings = settings
             in_flight.limit = (
-                default_max_in_flight(pg.engine) if settings.max_in_flight is None else settings.max_in_flight
+                default_max_in_flight(pool_capacity(pg.engine))
+                if settings.max_in_flight is None
+                else settings.max_in_flight
             )
             app.state.in_flight = in_flight
             app.state.plugins = plugins

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import QueuePool
 
 _IMMEDIATE = "paymentgraph_sqlite_immediate"
 # PostgreSQL's pool: connections kept open, and how many more may be opened under load (closed when
@@ -142,6 +143,16 @@ async def read_session(
 
 
 _PING = text("SELECT 1")
+
+
+def pool_capacity(engine: AsyncEngine) -> int | None:
+    """How many connections the engine's pool may hold at once (kept plus overflow); None: no bound."""
+    pool = engine.pool
+    if not isinstance(pool, QueuePool):
+        return None
+    # SQLAlchemy keeps max_overflow privately; -1 means no bound on overflow connections.
+    overflow: int = getattr(pool, "_max_overflow", 0)
+    return None if overflow < 0 else pool.size() + overflow
 
 
 async def ping(engine: AsyncEngine) -> None:

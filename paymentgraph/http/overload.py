@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.pool import QueuePool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -44,16 +42,11 @@ AT_CAPACITY = ServiceUnavailable(
 )
 
 
-def default_max_in_flight(engine: AsyncEngine) -> int:
+def default_max_in_flight(pool_capacity: int | None) -> int:
     """The pool's capacity less the reserved connections (see the module docstring)."""
-    pool = engine.pool
-    if not isinstance(pool, QueuePool):
+    if pool_capacity is None:
         return FALLBACK_MAX_IN_FLIGHT
-    # max_overflow is only kept privately by SQLAlchemy; -1 means no bound on overflow connections.
-    overflow: int = getattr(pool, "_max_overflow", 0)
-    if overflow < 0:
-        return FALLBACK_MAX_IN_FLIGHT
-    return max(1, pool.size() + overflow - RESERVED_CONNECTIONS)
+    return max(1, pool_capacity - RESERVED_CONNECTIONS)
 
 
 class InFlightLimit:
