@@ -26,8 +26,8 @@ from starlette.routing import Route, WebSocketRoute
 from paymentgraph.config import Settings
 from paymentgraph.configfile import build_providers, load_config
 from paymentgraph.connection import PaymentGraph
-from paymentgraph.events.bus import EventBus, event_bus
 from paymentgraph.db.session import pool_capacity
+from paymentgraph.events.bus import EventBus, event_bus
 from paymentgraph.events.webhooks.handlers import merchant_webhooks
 from paymentgraph.events.worker import Worker, background_worker
 from paymentgraph.http import graphiql, subscriptions, webhooks
