@@ -59,6 +59,8 @@ NOTIFY_CHANNEL = "paymentgraph_events"
 _WROTE_EVENTS = "paymentgraph_outbox_wrote"
 # The events recorded in a connection's open transaction, written at the session's commit.
 _PENDING = "paymentgraph_outbox_pending"
+# Set on a connection whose open transaction's events a statement inserted itself (execute_with_events).
+_CARRIED = "paymentgraph_outbox_carried"
 
 
 class OutboxEvent(Base):
@@ -147,6 +149,38 @@ async def record_events(db: AsyncSession | AsyncConnection, rows: Iterable[dict[
     conn.sync_connection.info.setdefault(_PENDING, []).extend(rows)  # type: ignore[union-attr]
 
 
+async def execute_with_events(
+    conn: AsyncConnection,
+    statement: Any,
+    rows: Iterable[dict[str, Any]] = (),
+    parameters: Mapping[str, Any] | None = None,
+) -> Any:
+    """Run ``statement`` and write ``rows`` (events about its change) in the same transaction.
+
+    On PostgreSQL the statement inserts them itself, with every event recorded earlier in the open
+    transaction, through a data-modifying CTE: one statement instead of two, and as atomic as the
+    statement (on an AUTOCOMMIT connection the statement IS the transaction, and this process's
+    dispatchers are woken once it returns). Elsewhere (SQLite has no data-modifying CTEs) they are
+    recorded for the session's commit like :func:`record_events`. Returns the statement's result.
+    """
+    rows = list(rows)
+    if conn.dialect.name != "postgresql" or _paused.get():
+        result = await conn.execute(statement, parameters)
+        await record_events(conn, rows)
+        return result
+    info = conn.sync_connection.info  # type: ignore[union-attr]
+    rows = info.pop(_PENDING, []) + rows
+    if not rows:
+        return await conn.execute(statement, parameters)
+    carried = statement.add_cte(insert(OutboxEvent).values(rows).cte("carried_events"))
+    result = await conn.execute(carried, parameters)
+    if conn.sync_connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":  # type: ignore[union-attr]
+        wake_local_dispatchers()
+    else:
+        info[_CARRIED] = True
+    return result
+
+
 _commit_listeners: list[Callable[[], None]] = []
 # Only the benchmark sets this (bench/events.py measures what the outbox costs by comparing with it off).
 _paused: ContextVar[bool] = ContextVar("paymentgraph_outbox_paused", default=False)
@@ -182,6 +216,8 @@ def wake_local_dispatchers() -> None:
 def _write_pending(session: Session) -> None:
     # Runs inside the session's commit, on its connection, before COMMIT: SQL is still allowed here.
     for conn in _session_connections(session):
+        if conn.info.pop(_CARRIED, False):
+            session.info[_WROTE_EVENTS] = True
         rows = conn.info.pop(_PENDING, None)
         if rows:
             conn.execute(insert(OutboxEvent).values(rows))
@@ -221,3 +257,4 @@ def _on_rollback(conn: Connection) -> None:
     if conn.invalidated:  # its info went with the DBAPI connection (and reading it would raise)
         return
     conn.info.pop(_PENDING, None)
+    conn.info.pop(_CARRIED, None)

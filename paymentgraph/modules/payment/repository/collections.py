@@ -13,6 +13,7 @@ from typing import Any, cast
 from sqlalchemy import RowMapping, Table, bindparam, case, insert, literal_column, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from paymentgraph.events.outbox import execute_with_events
 from paymentgraph.modules.payment.models import (
     Dispute,
     Payment,
@@ -94,10 +95,12 @@ def _recompute_facts() -> Any:
 _RECOMPUTE_FACTS = _recompute_facts()
 
 
-async def insert_collections(conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert collection rows as given, in one statement (column defaults fill what is left out)."""
+async def insert_collections(
+    conn: AsyncConnection, rows: Sequence[Mapping[str, Any]], *, events: Sequence[dict[str, Any]] = ()
+) -> None:
+    """Insert collection rows as given and their events, in one statement on PostgreSQL."""
     if rows:
-        await conn.execute(_INSERT, [dict(r) for r in rows] if len(rows) > 1 else dict(rows[0]))
+        await execute_with_events(conn, _INSERT.values([dict(r) for r in rows]), events)
 
 
 async def lock_collection(
@@ -129,5 +132,12 @@ async def recompute_facts(conn: AsyncConnection, collection_id: str) -> list[Row
     return list((await conn.execute(_RECOMPUTE_FACTS, {"collection_id": collection_id})).mappings())
 
 
-async def update_collection(conn: AsyncConnection, collection_id: str, values: Mapping[str, Any]) -> None:
-    await conn.execute(_UPDATE, {**values, "pk": collection_id})
+async def update_collection(
+    conn: AsyncConnection,
+    collection_id: str,
+    values: Mapping[str, Any],
+    *,
+    events: Sequence[dict[str, Any]] = (),
+) -> None:
+    """Write ``values``; on PostgreSQL the same statement inserts ``events`` and the transaction's others."""
+    await execute_with_events(conn, _UPDATE, events, {**values, "pk": collection_id})

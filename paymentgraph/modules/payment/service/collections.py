@@ -97,13 +97,12 @@ class CollectionsMixin(ServiceBase):
                 updated_at=now,
                 deleted_at=None,
             )
-        # One INSERT for all of them and one for their events; a new collection has no sessions or
-        # payments, so the DTOs are what was written.
-        async with write_transaction(self.sessionmaker) as session:
-            conn = await session.connection()
-            await collection_repo.insert_collections(conn, rows)
-            await record_events(
-                conn, [event_row("payment_collection.created", {"id": r["id"]}) for r in rows]
+        # One INSERT for all of them and their events; a new collection has no sessions or payments,
+        # so the DTOs are what was written.
+        # On PostgreSQL that is one statement in autocommit (the events ride in it: see outbox).
+        async with self._one_statement_write() as conn:
+            await collection_repo.insert_collections(
+                conn, rows, events=[event_row("payment_collection.created", {"id": r["id"]}) for r in rows]
             )
         result = [collection_from_columns(row) for row in rows]
         return result[0] if isinstance(data, Mapping) else result

@@ -30,7 +30,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from paymentgraph.db.types import utcnow
-from paymentgraph.events.outbox import record_event
+from paymentgraph.events.outbox import event_row
 from paymentgraph.modules.payment import models
 from paymentgraph.modules.payment.repository import collections as collection_repo
 
@@ -110,8 +110,8 @@ async def recompute_locked(conn: AsyncConnection, collection: Mapping[Any, Any])
     changed = {k: v for k, v in values.items() if collection[k] != v}
     if changed:
         changed["updated_at"] = utcnow()
-        await collection_repo.update_collection(conn, collection["id"], changed)
-        await record_event(conn, "payment_collection.updated", {"id": collection["id"], "status": status})
+        events = [event_row("payment_collection.updated", {"id": collection["id"], "status": status})]
         if "completed_at" in changed:
-            await record_event(conn, "payment_collection.completed", {"id": collection["id"]})
+            events.append(event_row("payment_collection.completed", {"id": collection["id"]}))
+        await collection_repo.update_collection(conn, collection["id"], changed, events=events)
     return changed
