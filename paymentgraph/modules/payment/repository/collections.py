@@ -39,6 +39,12 @@ async def payments_of(session: AsyncSession, collection_ids: Sequence[str]) -> l
 
 
 _INSERT = insert(COLLECTION)
+
+
+def collection_columns() -> list[Any]:
+    """The collection's columns as ``collection_<name>``, to read it beside another row in one statement
+    (:func:`paymentgraph.modules.payment.repository.common.split_columns` takes them apart)."""
+    return [c.label(f"collection_{c.name}") for c in COLLECTION.c]
 _COLLECTION = select(COLLECTION).where(COLLECTION.c.id == bindparam("id"), COLLECTION.c.deleted_at.is_(None))
 _WITH_PROVIDER = _COLLECTION.add_columns(
     select(_PROVIDER.c.is_enabled)

@@ -23,6 +23,18 @@ def attribute(name: str) -> str:
     return _ATTRIBUTE.get(name, name)
 
 
+def split_columns(row: Mapping[str, Any], prefix: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``row``'s columns without ``prefix``, and those with it (keyed without it)."""
+    plain: dict[str, Any] = {}
+    prefixed: dict[str, Any] = {}
+    for key, value in row.items():
+        if key.startswith(prefix):
+            prefixed[key[len(prefix) :]] = value
+        else:
+            plain[key] = value
+    return plain, prefixed
+
+
 def live(model: type[M]) -> Select[Any]:
     """Rows of ``model`` that are not soft-deleted."""
     stmt = select(model)

@@ -13,7 +13,9 @@ from sqlalchemy import (
     RowMapping,
     String,
     Table,
+    and_,
     bindparam,
+    exists,
     insert,
     literal_column,
     null,
@@ -24,7 +26,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from paymentgraph.db.types import UTCDateTime
 from paymentgraph.modules.payment.models import Capture, Payment, Refund
+from paymentgraph.modules.payment.repository.collections import COLLECTION, collection_columns
+from paymentgraph.modules.payment.repository.common import split_columns
 
 PAYMENT = cast(Table, Payment.__table__)
 CAPTURE = cast(Table, Capture.__table__)
@@ -39,18 +44,34 @@ _INSERT_PAYMENT = insert(PAYMENT)
 _INSERT_CAPTURE = insert(CAPTURE)
 # Without .values(): the SET clause is the columns of the parameters given ("pk" is the key).
 _UPDATE_PAYMENT = update(PAYMENT).where(PAYMENT.c.id == bindparam("pk"))
-_SETTLE_CAPTURE = (
-    update(CAPTURE)
-    .where(CAPTURE.c.id == bindparam("pk"), CAPTURE.c.deleted_at.is_(None), CAPTURE.c.status == "pending")
-    .returning(CAPTURE.c.amount, CAPTURE.c.created_by)
-)
-_CAPTURE_STATUS = select(CAPTURE.c.status).where(
-    CAPTURE.c.id == bindparam("id"), CAPTURE.c.deleted_at.is_(None)
-)
 
 
-def _captures_and_refunds() -> Any:
-    ids: Any = bindparam("ids", expanding=True)
+# The payment with its capture ``capture_id`` (``capture_*``, none: no such live capture) and its
+# collection (``collection_*``), both rows locked in that order (FOR ... OF locks in the order named).
+_CAPTURE_COLUMNS = (CAPTURE.c.amount, CAPTURE.c.status)
+_PAYMENT_FOR_CAPTURE = (
+    select(
+        PAYMENT,
+        *(c.label(f"capture_{c.name}") for c in _CAPTURE_COLUMNS),
+        *collection_columns(),
+    )
+    .select_from(
+        PAYMENT.join(COLLECTION, COLLECTION.c.id == PAYMENT.c.payment_collection_id).outerjoin(
+            CAPTURE,
+            and_(
+                CAPTURE.c.id == bindparam("capture_id"),
+                CAPTURE.c.payment_id == PAYMENT.c.id,
+                CAPTURE.c.deleted_at.is_(None),
+            ),
+        )
+    )
+    .where(PAYMENT.c.id == bindparam("id"), PAYMENT.c.deleted_at.is_(None))
+)
+_PAYMENT_FOR_CAPTURE_LOCKED = _PAYMENT_FOR_CAPTURE.with_for_update(of=[PAYMENT, COLLECTION], key_share=True)
+
+
+def _children_of(payment_ids: Any) -> tuple[Any, Any]:
+    """Selects of the captures and of the refunds of ``payment_ids`` (one column list for both)."""
     c, r = CAPTURE, REFUND
     captures = select(
         literal_column("'c'").label("kind"),
@@ -64,7 +85,7 @@ def _captures_and_refunds() -> Any:
         c.c.metadata,
         c.c.created_at,
         c.c.updated_at,
-    ).where(c.c.payment_id.in_(ids), c.c.deleted_at.is_(None))
+    ).where(c.c.payment_id.in_(payment_ids), c.c.deleted_at.is_(None))
     refunds = select(
         literal_column("'r'"),
         r.c.id,
@@ -77,8 +98,12 @@ def _captures_and_refunds() -> Any:
         r.c.metadata,
         r.c.created_at,
         r.c.updated_at,
-    ).where(r.c.payment_id.in_(ids), r.c.deleted_at.is_(None))
-    both = union_all(captures, refunds)
+    ).where(r.c.payment_id.in_(payment_ids), r.c.deleted_at.is_(None))
+    return captures, refunds
+
+
+def _captures_and_refunds() -> Any:
+    both = union_all(*_children_of(bindparam("ids", expanding=True)))
     return both.order_by(both.selected_columns.created_at, both.selected_columns.id)
 
 
@@ -110,17 +135,6 @@ async def update_payment(conn: AsyncConnection, payment_id: str, values: Mapping
     await conn.execute(_UPDATE_PAYMENT, {**values, "pk": payment_id})
 
 
-async def settle_capture(
-    conn: AsyncConnection, capture_id: str, values: Mapping[str, Any]
-) -> RowMapping | None:
-    """Write ``values`` to a live pending capture; its amount and created_by, or None if not pending."""
-    return (await conn.execute(_SETTLE_CAPTURE, {**values, "pk": capture_id})).mappings().first()
-
-
-async def capture_status(conn: AsyncConnection, capture_id: str) -> str | None:
-    return cast(str | None, (await conn.execute(_CAPTURE_STATUS, {"id": capture_id})).scalar())
-
-
 async def captures_and_refunds(
     conn: AsyncConnection, payment_ids: Sequence[str]
 ) -> tuple[list[RowMapping], list[RowMapping]]:
@@ -131,3 +145,86 @@ async def captures_and_refunds(
     for row in (await conn.execute(_CAPTURES_AND_REFUNDS, {"ids": list(payment_ids)})).mappings():
         found[row["kind"]].append(row)
     return found["c"], found["r"]
+
+
+async def payment_for_capture(
+    conn: AsyncConnection, payment_id: str, capture_id: str
+) -> tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any]] | None:
+    """The live payment, its capture ``capture_id`` (amount, status; None if there is no such live
+    capture) and its collection, the payment and the collection row-locked in that order; None: no
+    payment. One statement."""
+    stmt = _PAYMENT_FOR_CAPTURE_LOCKED if conn.dialect.name == "postgresql" else _PAYMENT_FOR_CAPTURE
+    row = (await conn.execute(stmt, {"id": payment_id, "capture_id": capture_id})).mappings().first()
+    if row is None:
+        return None
+    payment, rest = split_columns(row, "collection_")
+    payment, capture = split_columns(payment, "capture_")
+    return payment, (capture if capture["status"] is not None else None), rest
+
+
+async def settle_capture_and_pay(
+    conn: AsyncConnection,
+    capture_id: str,
+    capture_values: Mapping[str, Any],
+    payment_id: str,
+    payment_values: Mapping[str, Any],
+) -> tuple[RowMapping | None, list[RowMapping], list[RowMapping]]:
+    """Mark the live pending capture with ``capture_values`` and, only if it was pending, write
+    ``payment_values`` to its payment; returns the settled capture (amount, created_by; None: it was
+    not pending, nothing written) and the payment's captures and refunds as they are now.
+
+    PostgreSQL: one statement (the two UPDATEs as data-modifying CTEs; its read of the captures sees
+    the rows as before the statement, so the settled one is given back with ``capture_values``).
+    """
+    settle = (
+        update(CAPTURE)
+        .where(CAPTURE.c.id == capture_id, CAPTURE.c.deleted_at.is_(None), CAPTURE.c.status == "pending")
+        .values(**capture_values)
+        .returning(CAPTURE.c.id, CAPTURE.c.amount, CAPTURE.c.created_by)
+    )
+    if conn.dialect.name != "postgresql":
+        settled = (await conn.execute(settle)).mappings().first()
+        if settled is not None:
+            await update_payment(conn, payment_id, payment_values)
+        captures, refunds = await captures_and_refunds(conn, [payment_id])
+        return settled, captures, refunds
+    settled_cte = settle.cte("settled")
+    paid = (
+        update(PAYMENT)
+        .where(PAYMENT.c.id == payment_id, exists(select(settled_cte.c.id)))
+        .values(**payment_values)
+        .cte("paid")
+    )
+    captures, refunds = _children_of([payment_id])
+    settled_row = select(
+        literal_column("'s'"),
+        settled_cte.c.id,
+        literal_column("NULL"),
+        settled_cte.c.amount,
+        literal_column("NULL"),
+        literal_column("NULL"),
+        literal_column("NULL"),
+        settled_cte.c.created_by,
+        literal_column("NULL"),
+        type_coerce(null(), UTCDateTime()),
+        type_coerce(null(), UTCDateTime()),
+    )
+    stmt = union_all(captures, refunds, settled_row).add_cte(paid)
+    found: dict[str, list[RowMapping]] = {"c": [], "r": [], "s": []}
+    for row in (await conn.execute(stmt)).mappings():
+        found[row["kind"]].append(row)
+    settled = found["s"][0] if found["s"] else None
+    if settled is not None:
+        changed = {**capture_values}
+        found["c"] = [
+            _with(c, changed) if c["id"] == settled["id"] else c for c in found["c"]  # as written
+        ]
+    return settled, sorted(found["c"], key=_oldest_first), sorted(found["r"], key=_oldest_first)
+
+
+def _with(row: RowMapping, values: Mapping[str, Any]) -> Any:
+    return {**row, **values}
+
+
+def _oldest_first(row: Mapping[str, Any]) -> tuple[Any, str]:
+    return row["created_at"], row["id"]

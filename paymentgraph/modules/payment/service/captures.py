@@ -34,8 +34,10 @@ from paymentgraph.modules.payment.service.base import provider_context, require_
 from paymentgraph.modules.payment.service.mapping import (
     Columns,
     capture_dto,
+    capture_from_columns,
     payment_children,
     payment_from_columns,
+    refund_from_columns,
 )
 from paymentgraph.modules.payment.service.pending import (
     PendingOperation,
@@ -44,7 +46,7 @@ from paymentgraph.modules.payment.service.pending import (
     request_key,
     same_request,
 )
-from paymentgraph.modules.payment.service.recompute import recompute_collection
+from paymentgraph.modules.payment.service.recompute import recompute_locked
 from paymentgraph.money import parse_amount
 
 ZERO = Decimal(0)
@@ -221,25 +223,28 @@ class CapturesMixin(SettlementMixin):
         Recording an already succeeded capture changes nothing (a recovery and a late reply may race).
         """
         conn = await session.connection()
-        payment = await payment_rows.lock_payment(conn, payment_id)
-        if payment is None:
+        # One statement locks the payment, then its collection (recomputed below), and reads the capture.
+        found = await payment_rows.payment_for_capture(conn, payment_id, capture_id)
+        if found is None:
             raise not_found("Payment", payment_id)
-        now = utcnow()
-        settled = await payment_rows.settle_capture(
-            conn, capture_id, {"status": "succeeded", "updated_at": now}
-        )
-        if settled is None:
-            if await payment_rows.capture_status(conn, capture_id) is None:
-                raise not_found("Payment", payment_id)
+        payment, capture, collection = found
+        if capture is None:
+            raise not_found("Payment", payment_id)
+        if capture["status"] != "pending":
             return await self._payment_with_children(conn, payment)  # succeeded already
-        amount = settled["amount"]
-        captured = payment["captured_amount"] + amount
+        # A capture's amount never changes, so the payment's new sums are known before it is settled.
+        now = utcnow()
+        captured = payment["captured_amount"] + capture["amount"]
         values: dict[str, Any] = {"captured_amount": captured, "updated_at": now}
         if output.data:
             values["data"] = output.data
         if (captured >= payment["amount"] or output.capture_closed) and payment["captured_at"] is None:
             values["captured_at"] = now
-        await payment_rows.update_payment(conn, payment_id, values)
+        settled, captures, refunds = await payment_rows.settle_capture_and_pay(
+            conn, capture_id, {"status": "succeeded", "updated_at": now}, payment_id, values
+        )
+        if settled is None:  # settled meanwhile (by a recovery or a late reply): nothing written here
+            return await self._payment_with_children(conn, payment)
         await record_event(
             conn,
             "payment.captured",
@@ -247,13 +252,18 @@ class CapturesMixin(SettlementMixin):
                 "id": payment_id,
                 "payment_collection_id": payment["payment_collection_id"],
                 "capture_id": capture_id,
-                "amount": amount,
+                "amount": settled["amount"],
                 "currency_code": payment["currency_code"],
             },
             actor_id=settled["created_by"],
         )
-        await recompute_collection(session, payment["payment_collection_id"])
-        return await self._payment_with_children(conn, {**payment, **values})
+        if collection["deleted_at"] is None:
+            await recompute_locked(conn, collection)
+        return payment_from_columns(
+            {**payment, **values},
+            [capture_from_columns(c) for c in captures],
+            [refund_from_columns(r) for r in refunds],
+        )
 
     async def _payment_with_children(self, conn: AsyncConnection, payment: Columns) -> dto.Payment:
         captures, refunds = await payment_children(conn, [payment["id"]])
