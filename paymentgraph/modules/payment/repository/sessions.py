@@ -12,6 +12,8 @@ from sqlalchemy import RowMapping, Table, and_, bindparam, insert, select, updat
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymentgraph.modules.payment.models import Payment, PaymentSession
+from paymentgraph.modules.payment.repository.collections import COLLECTION, collection_columns
+from paymentgraph.modules.payment.repository.common import split_columns
 
 SESSION = cast(Table, PaymentSession.__table__)
 _PAYMENT = cast(Table, Payment.__table__)
@@ -29,11 +31,22 @@ _WITH_PAYMENT = (
     .where(SESSION.c.id == bindparam("id"), SESSION.c.deleted_at.is_(None))
     .limit(1)
 )
-_LIVE_PAYMENT_ID = (
-    select(_PAYMENT.c.id)
-    .where(_PAYMENT.c.payment_session_id == bindparam("id"), _PAYMENT.c.deleted_at.is_(None))
-    .limit(1)
+# The session with its live payment's id and its collection (``collection_*``), both rows locked in
+# that order (FOR ... OF locks in the order named).
+_FOR_AUTHORIZATION = (
+    select(
+        SESSION,
+        select(_PAYMENT.c.id)
+        .where(_PAYMENT.c.payment_session_id == SESSION.c.id, _PAYMENT.c.deleted_at.is_(None))
+        .limit(1)
+        .scalar_subquery()
+        .label("live_payment_id"),
+        *collection_columns(),
+    )
+    .select_from(SESSION.join(COLLECTION, COLLECTION.c.id == SESSION.c.payment_collection_id))
+    .where(SESSION.c.id == bindparam("id"), SESSION.c.deleted_at.is_(None))
 )
+_FOR_AUTHORIZATION_LOCKED = _FOR_AUTHORIZATION.with_for_update(of=[SESSION, COLLECTION], key_share=True)
 # Without .values(): the SET clause is the columns of the parameters given ("pk" is the key).
 _UPDATE = update(SESSION).where(SESSION.c.id == bindparam("pk"))
 _UPDATE_UNAUTHORIZED = (
@@ -59,10 +72,6 @@ async def session_with_payment(conn: AsyncConnection, session_id: str) -> RowMap
     return (await conn.execute(_WITH_PAYMENT, {"id": session_id})).mappings().first()
 
 
-async def live_payment_id(conn: AsyncConnection, session_id: str) -> str | None:
-    return cast(str | None, (await conn.execute(_LIVE_PAYMENT_ID, {"id": session_id})).scalar())
-
-
 async def update_session(conn: AsyncConnection, session_id: str, values: Mapping[str, Any]) -> None:
     await conn.execute(_UPDATE, {**values, "pk": session_id})
 
@@ -76,3 +85,29 @@ async def update_unauthorized_session(
     caller ensures) is not after, so nothing its collection's numbers derive from has moved.
     """
     return (await conn.execute(_UPDATE_UNAUTHORIZED, {**values, "pk": session_id})).mappings().first()
+
+
+async def session_for_authorization(
+    conn: AsyncConnection, session_id: str
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The live session (with ``live_payment_id``) and its collection, both row-locked in that order.
+
+    One statement. On PostgreSQL ``live_payment_id`` is read as of the statement's start: when it waited
+    for the session's lock, a payment the lock holder just recorded may be missing; the unique
+    live-payment-per-session index refuses a second one then (the caller's IntegrityError path).
+    """
+    stmt = _FOR_AUTHORIZATION_LOCKED if conn.dialect.name == "postgresql" else _FOR_AUTHORIZATION
+    row = (await conn.execute(stmt, {"id": session_id})).mappings().first()
+    return None if row is None else split_columns(row, "collection_")
+
+
+async def authorize_session(
+    conn: AsyncConnection, session_id: str, values: Mapping[str, Any], payment: Mapping[str, Any]
+) -> None:
+    """Write ``values`` to the session and insert its ``payment`` (one statement on PostgreSQL)."""
+    authorized = update(SESSION).where(SESSION.c.id == session_id).values(**values)
+    if conn.dialect.name == "postgresql":
+        await conn.execute(insert(_PAYMENT).values(**payment).add_cte(authorized.cte("authorized_session")))
+        return
+    await conn.execute(authorized)
+    await conn.execute(insert(_PAYMENT).values(**payment))

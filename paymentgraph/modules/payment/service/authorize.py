@@ -42,7 +42,7 @@ from paymentgraph.modules.payment.service.mapping import (
     load_payments,
     payment_from_columns,
 )
-from paymentgraph.modules.payment.service.recompute import recompute_collection
+from paymentgraph.modules.payment.service.recompute import recompute_collection, recompute_locked
 
 logger = logging.getLogger(__name__)
 
@@ -143,10 +143,12 @@ class AuthorizeMixin(ServiceBase):
     async def _record_authorization(self, session_id: str, output: PaymentOutput) -> dto.Payment:
         async with write_transaction(self.sessionmaker) as session:
             conn = await session.connection()
-            row = await session_repo.lock_session(conn, session_id)
-            if row is None:
+            # One statement locks the session, then its collection (recomputed below).
+            found = await session_repo.session_for_authorization(conn, session_id)
+            if found is None:
                 raise not_found("PaymentSession", session_id)
-            existing = await session_repo.live_payment_id(conn, session_id)
+            row, collection = found
+            existing = row["live_payment_id"]
             if existing is not None:
                 # The session lock serialised us behind a concurrent authorization that won.
                 payment = await common.get(session, models.Payment, existing)
@@ -154,16 +156,12 @@ class AuthorizeMixin(ServiceBase):
                 return (await load_payments(session, [payment]))[0]
             now = utcnow()
             data = output.data or row["data"] or {}
-            await session_repo.update_session(
-                conn,
-                session_id,
-                {
-                    "status": "authorized",
-                    "data": data,
-                    "authorized_at": row["authorized_at"] or now,
-                    "updated_at": now,
-                },
-            )
+            session_values = {
+                "status": "authorized",
+                "data": data,
+                "authorized_at": row["authorized_at"] or now,
+                "updated_at": now,
+            }
             # Captured at the provider already (auto-capture): recorded without asking again.
             captured = output.status == SessionStatus.CAPTURED
             written = {
@@ -184,7 +182,7 @@ class AuthorizeMixin(ServiceBase):
                 "deleted_at": None,
             }
             # metadata and created_by stay unwritten (SQL NULL, not a JSON null), as the ORM left them.
-            await payment_rows.insert_payment(conn, written)
+            await session_repo.authorize_session(conn, session_id, session_values, written)
             collection_id = row["payment_collection_id"]
             await record_event(
                 conn, "payment_session.authorized", {"id": session_id, "payment_collection_id": collection_id}
@@ -224,6 +222,7 @@ class AuthorizeMixin(ServiceBase):
                     },
                 )
                 captures.append(capture_from_columns({**capture, "created_by": None, "metadata": None}))
-            await recompute_collection(session, row["payment_collection_id"])
+            if collection["deleted_at"] is None:
+                await recompute_locked(conn, collection)
             # Just created: its captures are the one above at most, and it has no refunds.
             return payment_from_columns({**written, "metadata": None}, captures)
