@@ -97,13 +97,15 @@ async def _profile(targets: Targets, report: Report) -> None:
 def _summary(rows: list[NestedRow], flow_rows: list[flows.FlowRow], load: list[LoadRow]) -> str:
     ratio = {r.n: r.ratio for r in rows if r.variant == GRAPHQL}
     statements = next(r.statements for r in rows if r.variant == GRAPHQL and r.n == 100)
-    flows_per_s = next(r.per_second for r in flow_rows if r.database == "PostgreSQL" and r.clients == 1)
+    python_pg = next(r for r in flow_rows if r.database == "PostgreSQL" and r.clients == 1)
+    flows_per_s = python_pg.per_second
     first = next((r for r in load if r.workers == 1 and r.connections == 16), None)
     rps = f"{first.rps:.1f}" if first else "n/a"
     p99 = f"{first.p99_ms:.0f}" if first else "n/a"
     return (
         f"summary: nested_ratio_n10={ratio[10]:.2f} nested_ratio_n100={ratio[100]:.2f} "
         f"nested_ratio_n1000={ratio[1000]:.2f} statements_n100={statements} flows_per_s={flows_per_s:.1f} "
+        f"statements_per_flow={python_pg.with_control} "
         f"http_rps_n100={rps} http_p99_ms_n100={p99}"
     )
 

@@ -122,6 +122,8 @@ class FlowRow:
     flows: int
     seconds: float
     statements: str
+    # The same flow's statements with BEGIN, COMMIT and ROLLBACK, as the database receives them.
+    with_control: str
 
     @property
     def per_second(self) -> float:
@@ -143,15 +145,25 @@ async def run_flows(flow: Callable[[], Awaitable[None]], count: int, clients: in
     return time.perf_counter() - started
 
 
-async def statements_per_flow(pg: Any) -> str:
-    with counting(pg.engine) as counter:
+async def statements_per_flow(pg: Any, *, control: bool = False) -> str:
+    """Statements of one Python API flow (``control``: BEGIN/COMMIT/ROLLBACK as the database gets them)."""
+    with counting(pg.engine, control=control) as counter:
         await python_flow(pg)
     return str(counter.count)
 
 
 def flows_table(rows: list[FlowRow]) -> str:
     return table(
-        ["surface", "database", "clients", "flows", "seconds", "flows/s", "SQL statements per flow"],
+        [
+            "surface",
+            "database",
+            "clients",
+            "flows",
+            "seconds",
+            "flows/s",
+            "SQL statements per flow",
+            "with BEGIN/COMMIT",
+        ],
         [
             [
                 r.surface,
@@ -161,6 +173,7 @@ def flows_table(rows: list[FlowRow]) -> str:
                 f"{r.seconds:.2f}",
                 f"**{r.per_second:.1f}**",
                 r.statements,
+                r.with_control,
             ]
             for r in rows
         ],
@@ -174,26 +187,38 @@ async def suite(scale: Scale, report: Report) -> list[FlowRow]:
     async with PaymentGraph.connect(flows_pg) as pg:
         await pg.migrate()
         per_flow = await statements_per_flow(pg)
+        with_control = await statements_per_flow(pg, control=True)
         for clients, count in ((1, scale.flow_count), (8, scale.concurrent_flow_count)):
             seconds = await run_flows(partial(python_flow, pg), count, clients)
-            rows.append(FlowRow("Python API", "PostgreSQL", clients, count, seconds, per_flow))
+            rows.append(FlowRow("Python API", "PostgreSQL", clients, count, seconds, per_flow, with_control))
     with serving(flows_pg, workers=1) as url:
         async with httpx.AsyncClient(timeout=60) as client:
             for clients, count in ((1, scale.flow_count), (8, scale.concurrent_flow_count)):
                 seconds = await run_flows(lambda: http_flow(client, url), count, clients)
                 rows.append(
-                    FlowRow("GraphQL over HTTP (1 worker)", "PostgreSQL", clients, count, seconds, per_flow)
+                    FlowRow(
+                        "GraphQL over HTTP (1 worker)",
+                        "PostgreSQL",
+                        clients,
+                        count,
+                        seconds,
+                        per_flow,
+                        with_control,
+                    )
                 )
     flows_lite = await fresh_sqlite_flows_database()
     async with PaymentGraph.connect(flows_lite) as lite:
         await lite.migrate()
         lite_flow = await statements_per_flow(lite)
+        lite_control = await statements_per_flow(lite, control=True)
         seconds = await run_flows(partial(python_flow, lite), scale.flow_count, 1)
-        rows.append(FlowRow("Python API", "SQLite", 1, scale.flow_count, seconds, lite_flow))
+        rows.append(FlowRow("Python API", "SQLite", 1, scale.flow_count, seconds, lite_flow, lite_control))
     report.add(
         "Payment flows (create collection, create session, authorize, capture)",
         flows_table(rows)
-        + "\n\nStatements are counted on the Python API's engine; over HTTP the same service calls run.",
+        + "\n\nStatements are counted on the Python API's engine; over HTTP the same service calls run. "
+        "'with BEGIN/COMMIT' adds transaction control as the database receives it (an autocommit "
+        "statement has none; `python -m bench.flowcount --show` lists them).",
     )
     return rows
 

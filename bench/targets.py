@@ -74,6 +74,15 @@ def checks(nested: list[NestedRow], flows: list[FlowRow], load: list[LoadRow]) -
                 f"{rate / 60 - 1:+.0%}",
             )
         )
+        with_control = int(sequential.with_control)
+        out.append(
+            Check(
+                "Payment flow, PostgreSQL: ≤ 16 statements, BEGIN/COMMIT included (issue 15)",
+                f"{with_control} statements",
+                with_control <= 16,
+                f"{with_control - 16:+d} statements",
+            )
+        )
     return out
 
 

@@ -18,12 +18,12 @@ from typing import Any, TypeVar
 
 import asyncpg
 import pytest
-from sqlalchemy import event
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from paymentgraph.db import migrate as migrations
 from paymentgraph.db.base import metadata
+from paymentgraph.db.counting import StatementCounter
 from paymentgraph.db.session import create_engine
 from paymentgraph.links.registry import default_registry
 
@@ -141,36 +141,19 @@ async def pg(database_url: str) -> AsyncIterator[object]:
         yield instance
 
 
-class StatementCounter:
-    """Counts SQL statements sent through an engine (BEGIN/COMMIT and PRAGMAs excluded)."""
-
-    def __init__(self) -> None:
-        self.statements: list[str] = []
-
-    @property
-    def count(self) -> int:
-        return len(self.statements)
-
-    def reset(self) -> None:
-        self.statements.clear()
-
-    def _on_execute(self, _conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        head = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else ""
-        if head not in {"BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE"}:
-            self.statements.append(statement)
-
-
 @pytest.fixture
-def count_statements() -> Iterator[Callable[[AsyncEngine], StatementCounter]]:
-    """``counter = count_statements(engine)``: a live StatementCounter attached to ``engine``."""
+def count_statements() -> Iterator[Callable[..., StatementCounter]]:
+    """``counter = count_statements(engine)``: a live StatementCounter attached to ``engine``
+    (BEGIN/COMMIT and PRAGMAs excluded; ``count_statements(engine, control=True)``: BEGIN, COMMIT and
+    ROLLBACK counted too, as the database receives them)."""
     attached: list[tuple[AsyncEngine, StatementCounter]] = []
 
-    def attach(engine: AsyncEngine) -> StatementCounter:
-        counter = StatementCounter()
-        event.listen(engine.sync_engine, "before_cursor_execute", counter._on_execute)
+    def attach(engine: AsyncEngine, *, control: bool = False) -> StatementCounter:
+        counter = StatementCounter(control=control)
+        counter.attach(engine)
         attached.append((engine, counter))
         return counter
 
     yield attach
     for engine, counter in attached:
-        event.remove(engine.sync_engine, "before_cursor_execute", counter._on_execute)
+        counter.detach(engine)

@@ -163,16 +163,16 @@ async def execute_with_events(
     dispatchers are woken once it returns). Elsewhere (SQLite has no data-modifying CTEs) they are
     recorded for the session's commit like :func:`record_events`. Returns the statement's result.
     """
-    rows = list(rows)
+    new = list(rows)
     if conn.dialect.name != "postgresql" or _paused.get():
         result = await conn.execute(statement, parameters)
-        await record_events(conn, rows)
+        await record_events(conn, new)
         return result
     info = conn.sync_connection.info  # type: ignore[union-attr]
-    rows = info.pop(_PENDING, []) + rows
-    if not rows:
+    carried_rows: list[dict[str, Any]] = info.pop(_PENDING, []) + new
+    if not carried_rows:
         return await conn.execute(statement, parameters)
-    carried = statement.add_cte(insert(OutboxEvent).values(rows).cte("carried_events"))
+    carried = statement.add_cte(insert(OutboxEvent).values(carried_rows).cte("carried_events"))
     result = await conn.execute(carried, parameters)
     if conn.sync_connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":  # type: ignore[union-attr]
         wake_local_dispatchers()

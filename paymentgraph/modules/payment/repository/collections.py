@@ -7,7 +7,7 @@ Their statements are built once with bound parameters (see ``payment_rows``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
 from sqlalchemy import RowMapping, Table, bindparam, case, insert, literal_column, select, union_all, update
@@ -45,6 +45,8 @@ def collection_columns() -> list[Any]:
     """The collection's columns as ``collection_<name>``, to read it beside another row in one statement
     (:func:`paymentgraph.modules.payment.repository.common.split_columns` takes them apart)."""
     return [c.label(f"collection_{c.name}") for c in COLLECTION.c]
+
+
 _COLLECTION = select(COLLECTION).where(COLLECTION.c.id == bindparam("id"), COLLECTION.c.deleted_at.is_(None))
 _WITH_PROVIDER = _COLLECTION.add_columns(
     select(_PROVIDER.c.is_enabled)
@@ -124,6 +126,59 @@ async def lock_collection(
         stmt = _WITH_PROVIDER if with_provider else _COLLECTION
     params = {"id": collection_id, "provider_id": provider_id} if with_provider else {"id": collection_id}
     return (await conn.execute(stmt, params)).mappings().first()
+
+
+def session_fact(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The recompute fact of a session row (see :func:`recompute_facts`)."""
+    return {
+        "kind": "s",
+        "session_id": row["id"],
+        "status": row["status"],
+        "currency_code": row["currency_code"],
+        "a1": row["amount"],
+        "a2": row["amount"],
+    }
+
+
+def payment_fact(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The recompute fact of a payment row (see :func:`recompute_facts`)."""
+    return {
+        "kind": "p",
+        "session_id": row["payment_session_id"],
+        "status": "live" if row["canceled_at"] is None else "canceled",
+        "currency_code": row["currency_code"],
+        "a1": row["captured_amount"],
+        "a2": row["refunded_amount"],
+    }
+
+
+def facts_subquery() -> Any:
+    """The facts of :func:`recompute_facts` (collection id bound as ``collection_id``), to select from."""
+    return _RECOMPUTE_FACTS.subquery("facts")
+
+
+async def write_then_read_facts(
+    conn: AsyncConnection,
+    collection_id: str,
+    writes: Sequence[Any],
+    as_written: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
+) -> list[dict[str, Any]]:
+    """Run the INSERT/UPDATE statements ``writes``, then read the collection's recompute facts.
+
+    PostgreSQL: one statement, the writes as data-modifying CTEs. Its read sees the rows as they were
+    before the statement (CTEs share one snapshot), so ``as_written(facts)`` must give the facts back
+    as the writes left them. Call it under the collection's lock, taken by an EARLIER statement of the
+    transaction: a statement's snapshot predates the locks it waits for.
+    """
+    if conn.dialect.name != "postgresql":
+        for write in writes:
+            await conn.execute(write)
+        return [dict(f) for f in await recompute_facts(conn, collection_id)]
+    stmt = _RECOMPUTE_FACTS
+    for n, write in enumerate(writes):
+        stmt = stmt.add_cte(write.cte(f"write_{n}"))
+    rows = (await conn.execute(stmt, {"collection_id": collection_id})).mappings()
+    return as_written([dict(f) for f in rows])
 
 
 async def recompute_facts(conn: AsyncConnection, collection_id: str) -> list[RowMapping]:

@@ -23,7 +23,7 @@ def attribute(name: str) -> str:
     return _ATTRIBUTE.get(name, name)
 
 
-def split_columns(row: Mapping[str, Any], prefix: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def split_columns(row: Mapping[Any, Any], prefix: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """``row``'s columns without ``prefix``, and those with it (keyed without it)."""
     plain: dict[str, Any] = {}
     prefixed: dict[str, Any] = {}

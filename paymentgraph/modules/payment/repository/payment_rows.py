@@ -24,11 +24,18 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from paymentgraph.db.types import UTCDateTime
+from paymentgraph.db.types import Money, UTCDateTime
 from paymentgraph.modules.payment.models import Capture, Payment, Refund
-from paymentgraph.modules.payment.repository.collections import COLLECTION, collection_columns
+from paymentgraph.modules.payment.repository.collections import (
+    COLLECTION,
+    collection_columns,
+    facts_subquery,
+    payment_fact,
+    recompute_facts,
+)
 from paymentgraph.modules.payment.repository.common import split_columns
 
 PAYMENT = cast(Table, Payment.__table__)
@@ -48,7 +55,7 @@ _UPDATE_PAYMENT = update(PAYMENT).where(PAYMENT.c.id == bindparam("pk"))
 
 # The payment with its capture ``capture_id`` (``capture_*``, none: no such live capture) and its
 # collection (``collection_*``), both rows locked in that order (FOR ... OF locks in the order named).
-_CAPTURE_COLUMNS = (CAPTURE.c.amount, CAPTURE.c.status)
+_CAPTURE_COLUMNS = (CAPTURE.c.amount, CAPTURE.c.status, CAPTURE.c.created_by)
 _PAYMENT_FOR_CAPTURE = (
     select(
         PAYMENT,
@@ -70,8 +77,9 @@ _PAYMENT_FOR_CAPTURE = (
 _PAYMENT_FOR_CAPTURE_LOCKED = _PAYMENT_FOR_CAPTURE.with_for_update(of=[PAYMENT, COLLECTION], key_share=True)
 
 
-def _children_of(payment_ids: Any) -> tuple[Any, Any]:
-    """Selects of the captures and of the refunds of ``payment_ids`` (one column list for both)."""
+def _children_of(payment_ids: Any, *extra: Any) -> tuple[Any, Any]:
+    """Selects of the captures and of the refunds of ``payment_ids`` (one column list for both, then
+    the ``extra`` columns)."""
     c, r = CAPTURE, REFUND
     captures = select(
         literal_column("'c'").label("kind"),
@@ -85,6 +93,7 @@ def _children_of(payment_ids: Any) -> tuple[Any, Any]:
         c.c.metadata,
         c.c.created_at,
         c.c.updated_at,
+        *extra,
     ).where(c.c.payment_id.in_(payment_ids), c.c.deleted_at.is_(None))
     refunds = select(
         literal_column("'r'"),
@@ -98,6 +107,7 @@ def _children_of(payment_ids: Any) -> tuple[Any, Any]:
         r.c.metadata,
         r.c.created_at,
         r.c.updated_at,
+        *extra,
     ).where(r.c.payment_id.in_(payment_ids), r.c.deleted_at.is_(None))
     return captures, refunds
 
@@ -150,7 +160,7 @@ async def captures_and_refunds(
 async def payment_for_capture(
     conn: AsyncConnection, payment_id: str, capture_id: str
 ) -> tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any]] | None:
-    """The live payment, its capture ``capture_id`` (amount, status; None if there is no such live
+    """The live payment, its capture ``capture_id`` (amount, status, created_by; None: no such live
     capture) and its collection, the payment and the collection row-locked in that order; None: no
     payment. One statement."""
     stmt = _PAYMENT_FOR_CAPTURE_LOCKED if conn.dialect.name == "postgresql" else _PAYMENT_FOR_CAPTURE
@@ -166,28 +176,32 @@ async def settle_capture_and_pay(
     conn: AsyncConnection,
     capture_id: str,
     capture_values: Mapping[str, Any],
-    payment_id: str,
+    payment: Mapping[str, Any],
     payment_values: Mapping[str, Any],
-) -> tuple[RowMapping | None, list[RowMapping], list[RowMapping]]:
+) -> tuple[Mapping[Any, Any] | None, list[Any], list[Any], list[dict[str, Any]]]:
     """Mark the live pending capture with ``capture_values`` and, only if it was pending, write
-    ``payment_values`` to its payment; returns the settled capture (amount, created_by; None: it was
-    not pending, nothing written) and the payment's captures and refunds as they are now.
+    ``payment_values`` to its ``payment``; returns the settled capture (id, amount; None: it was not
+    pending, nothing written), the payment's captures and refunds, and its collection's recompute
+    facts, all as they are after the writes.
 
-    PostgreSQL: one statement (the two UPDATEs as data-modifying CTEs; its read of the captures sees
-    the rows as before the statement, so the settled one is given back with ``capture_values``).
+    PostgreSQL: one statement, the two UPDATEs as data-modifying CTEs. Its reads see the rows as they
+    were before the statement (one snapshot), so what it wrote is applied to them here; call it under
+    the collection's lock taken by an earlier statement (see ``write_then_read_facts``).
     """
     settle = (
         update(CAPTURE)
         .where(CAPTURE.c.id == capture_id, CAPTURE.c.deleted_at.is_(None), CAPTURE.c.status == "pending")
         .values(**capture_values)
-        .returning(CAPTURE.c.id, CAPTURE.c.amount, CAPTURE.c.created_by)
+        .returning(CAPTURE.c.id, CAPTURE.c.amount)
     )
+    payment_id, collection_id = payment["id"], payment["payment_collection_id"]
     if conn.dialect.name != "postgresql":
         settled = (await conn.execute(settle)).mappings().first()
         if settled is not None:
             await update_payment(conn, payment_id, payment_values)
         captures, refunds = await captures_and_refunds(conn, [payment_id])
-        return settled, captures, refunds
+        read = [dict(f) for f in await recompute_facts(conn, collection_id)]
+        return settled, list(captures), list(refunds), read
     settled_cte = settle.cte("settled")
     paid = (
         update(PAYMENT)
@@ -195,36 +209,49 @@ async def settle_capture_and_pay(
         .values(**payment_values)
         .cte("paid")
     )
-    captures, refunds = _children_of([payment_id])
+    # One column list for the captures, the refunds, the settled capture and the facts: the children's,
+    # then the facts' currency_code and second amount.
+    no_text, no_time = type_coerce(null(), String()), type_coerce(null(), UTCDateTime())
+    no_money = sql_cast(null(), Money())  # typed: PostgreSQL takes two untyped NULLs in a UNION as text
+    captures, refunds = _children_of([payment_id], no_text.label("currency_code"), no_money.label("a2"))
     settled_row = select(
-        literal_column("'s'"),
-        settled_cte.c.id,
-        literal_column("NULL"),
-        settled_cte.c.amount,
-        literal_column("NULL"),
-        literal_column("NULL"),
-        literal_column("NULL"),
-        settled_cte.c.created_by,
-        literal_column("NULL"),
-        type_coerce(null(), UTCDateTime()),
-        type_coerce(null(), UTCDateTime()),
-    )
-    stmt = union_all(captures, refunds, settled_row).add_cte(paid)
-    found: dict[str, list[RowMapping]] = {"c": [], "r": [], "s": []}
-    for row in (await conn.execute(stmt)).mappings():
-        found[row["kind"]].append(row)
-    settled = found["s"][0] if found["s"] else None
+        literal_column("'settled'"), settled_cte.c.id, no_text, settled_cte.c.amount, no_text,
+        no_text, no_text, no_text, null(), no_time, no_time, no_text, no_money,
+    )  # fmt: skip
+    f = facts_subquery()
+    fact_rows = select(
+        f.c.kind, f.c.session_id, no_text, f.c.a1, f.c.status,
+        no_text, no_text, no_text, null(), no_time, no_time, f.c.currency_code, f.c.a2,
+    )  # fmt: skip
+    stmt = union_all(captures, refunds, settled_row, fact_rows).add_cte(paid)
+    found: dict[str, list[Any]] = {"c": [], "r": [], "settled": []}
+    facts: list[dict[str, Any]] = []
+    for row in (await conn.execute(stmt, {"collection_id": collection_id})).mappings():
+        if row["kind"] in found:
+            found[row["kind"]].append(row)
+        else:
+            facts.append(
+                {
+                    "kind": row["kind"],
+                    "session_id": row["id"],
+                    "status": row["status"],
+                    "currency_code": row["currency_code"],
+                    "a1": row["amount"],
+                    "a2": row["a2"],
+                }
+            )
+    settled = found["settled"][0] if found["settled"] else None
     if settled is not None:
-        changed = {**capture_values}
-        found["c"] = [
-            _with(c, changed) if c["id"] == settled["id"] else c for c in found["c"]  # as written
+        # What the statement wrote, applied to what it read.
+        found["c"] = [{**c, **capture_values} if c["id"] == settled["id"] else c for c in found["c"]]
+        facts = [
+            payment_fact({**payment, **payment_values})
+            if f["kind"] == "p" and f["session_id"] == payment["payment_session_id"]
+            else f
+            for f in facts
         ]
-    return settled, sorted(found["c"], key=_oldest_first), sorted(found["r"], key=_oldest_first)
+    return settled, sorted(found["c"], key=_oldest_first), sorted(found["r"], key=_oldest_first), facts
 
 
-def _with(row: RowMapping, values: Mapping[str, Any]) -> Any:
-    return {**row, **values}
-
-
-def _oldest_first(row: Mapping[str, Any]) -> tuple[Any, str]:
+def _oldest_first(row: Mapping[Any, Any]) -> tuple[Any, str]:
     return row["created_at"], row["id"]

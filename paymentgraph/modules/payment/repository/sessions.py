@@ -12,7 +12,13 @@ from sqlalchemy import RowMapping, Table, and_, bindparam, insert, select, updat
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymentgraph.modules.payment.models import Payment, PaymentSession
-from paymentgraph.modules.payment.repository.collections import COLLECTION, collection_columns
+from paymentgraph.modules.payment.repository.collections import (
+    COLLECTION,
+    collection_columns,
+    payment_fact,
+    session_fact,
+    write_then_read_facts,
+)
 from paymentgraph.modules.payment.repository.common import split_columns
 
 SESSION = cast(Table, PaymentSession.__table__)
@@ -56,9 +62,16 @@ _UPDATE_UNAUTHORIZED = (
 )
 
 
-async def insert_session(conn: AsyncConnection, row: Mapping[str, Any]) -> None:
-    """Insert one session row as given (column defaults fill what is left out)."""
-    await conn.execute(_INSERT, dict(row))
+async def insert_session(conn: AsyncConnection, row: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Insert one session row as given; returns its collection's recompute facts, the session included
+    (one statement on PostgreSQL: call it under the collection's lock, see ``write_then_read_facts``)."""
+
+    def as_written(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [*facts, session_fact(row)]
+
+    return await write_then_read_facts(
+        conn, row["payment_collection_id"], [_INSERT.values(**row)], as_written
+    )
 
 
 async def lock_session(conn: AsyncConnection, session_id: str) -> RowMapping | None:
@@ -103,11 +116,21 @@ async def session_for_authorization(
 
 async def authorize_session(
     conn: AsyncConnection, session_id: str, values: Mapping[str, Any], payment: Mapping[str, Any]
-) -> None:
-    """Write ``values`` to the session and insert its ``payment`` (one statement on PostgreSQL)."""
-    authorized = update(SESSION).where(SESSION.c.id == session_id).values(**values)
-    if conn.dialect.name == "postgresql":
-        await conn.execute(insert(_PAYMENT).values(**payment).add_cte(authorized.cte("authorized_session")))
-        return
-    await conn.execute(authorized)
-    await conn.execute(insert(_PAYMENT).values(**payment))
+) -> list[dict[str, Any]]:
+    """Write ``values`` to the session and insert its ``payment``; returns the collection's recompute
+    facts as they are then (one statement on PostgreSQL: call it under the collection's lock)."""
+
+    def as_written(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        written = [
+            {**f, "status": values.get("status", f["status"])}
+            if f["kind"] == "s" and f["session_id"] == session_id
+            else f
+            for f in facts
+        ]
+        return [*written, payment_fact(payment)]
+
+    writes = [
+        update(SESSION).where(SESSION.c.id == session_id).values(**values),
+        insert(_PAYMENT).values(**payment),
+    ]
+    return await write_then_read_facts(conn, payment["payment_collection_id"], writes, as_written)

@@ -182,7 +182,7 @@ class AuthorizeMixin(ServiceBase):
                 "deleted_at": None,
             }
             # metadata and created_by stay unwritten (SQL NULL, not a JSON null), as the ORM left them.
-            await session_repo.authorize_session(conn, session_id, session_values, written)
+            facts = await session_repo.authorize_session(conn, session_id, session_values, written)
             collection_id = row["payment_collection_id"]
             await record_event(
                 conn, "payment_session.authorized", {"id": session_id, "payment_collection_id": collection_id}
@@ -223,6 +223,6 @@ class AuthorizeMixin(ServiceBase):
                 )
                 captures.append(capture_from_columns({**capture, "created_by": None, "metadata": None}))
             if collection["deleted_at"] is None:
-                await recompute_locked(conn, collection)
+                await recompute_locked(conn, collection, facts)
             # Just created: its captures are the one above at most, and it has no refunds.
             return payment_from_columns({**written, "metadata": None}, captures)

@@ -240,8 +240,8 @@ class CapturesMixin(SettlementMixin):
             values["data"] = output.data
         if (captured >= payment["amount"] or output.capture_closed) and payment["captured_at"] is None:
             values["captured_at"] = now
-        settled, captures, refunds = await payment_rows.settle_capture_and_pay(
-            conn, capture_id, {"status": "succeeded", "updated_at": now}, payment_id, values
+        settled, captures, refunds, facts = await payment_rows.settle_capture_and_pay(
+            conn, capture_id, {"status": "succeeded", "updated_at": now}, payment, values
         )
         if settled is None:  # settled meanwhile (by a recovery or a late reply): nothing written here
             return await self._payment_with_children(conn, payment)
@@ -255,10 +255,10 @@ class CapturesMixin(SettlementMixin):
                 "amount": settled["amount"],
                 "currency_code": payment["currency_code"],
             },
-            actor_id=settled["created_by"],
+            actor_id=capture["created_by"],
         )
         if collection["deleted_at"] is None:
-            await recompute_locked(conn, collection)
+            await recompute_locked(conn, collection, facts)
         return payment_from_columns(
             {**payment, **values},
             [capture_from_columns(c) for c in captures],

@@ -21,7 +21,7 @@ Status, first match wins (captured = succeeded captures only; refunds never chan
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -56,13 +56,19 @@ async def recompute_collection(session: AsyncSession, collection_id: str) -> dic
     return changed
 
 
-async def recompute_locked(conn: AsyncConnection, collection: Mapping[Any, Any]) -> dict[str, Any]:
+async def recompute_locked(
+    conn: AsyncConnection,
+    collection: Mapping[Any, Any],
+    facts: Sequence[Mapping[Any, Any]] | None = None,
+) -> dict[str, Any]:
     """Recompute a collection the caller has row-locked in this transaction; returns what changed.
 
-    The lock must be taken before this reads the sessions and payments, so that on PostgreSQL the
-    read sees every change committed by a writer the lock waited for.
+    The lock must be taken before the sessions and payments are read (here, or by the caller who
+    passes ``facts``: ``collection_repo.write_then_read_facts``), so that on PostgreSQL the read sees
+    every change committed by a writer the lock waited for.
     """
-    facts = await collection_repo.recompute_facts(conn, collection["id"])
+    if facts is None:
+        facts = list(await collection_repo.recompute_facts(conn, collection["id"]))
     sessions = [f for f in facts if f["kind"] == "s"]
     payments = [f for f in facts if f["kind"] == "p"]
     live_payment_sessions = {p["session_id"] for p in payments if p["status"] == "live"}

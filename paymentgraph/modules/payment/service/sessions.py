@@ -76,7 +76,7 @@ class SessionsMixin(ServiceBase):
                 else collection["amount"]
             )
             now = utcnow()
-            await session_repo.insert_session(
+            facts = await session_repo.insert_session(
                 conn,
                 {
                     "id": session_id,
@@ -99,7 +99,7 @@ class SessionsMixin(ServiceBase):
                 "payment_session.created",
                 {"id": session_id, "payment_collection_id": collection["id"], "amount": amount},
             )
-            await recompute_locked(conn, collection)
+            await recompute_locked(conn, collection, facts)
 
         try:
             output = await self._call(
