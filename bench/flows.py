@@ -39,16 +39,17 @@ AUTHORIZE = "mutation($id: ID!) { authorizePaymentSession(id: $id) { id } }"
 CAPTURE = "mutation($id: ID!) { capturePayment(paymentId: $id) { id capturedAmount } }"
 
 
-async def fresh_postgres_flows_database() -> str:
-    """``<bench database>_flows``: created if missing, migrated, every table emptied."""
+async def fresh_postgres_flows_database(suffix: str = "flows") -> str:
+    """``<bench database>_<suffix>``: created if missing, migrated, every table emptied."""
     url = make_url(postgres_url())
-    flows = url.set(database=f"{url.database}_flows").render_as_string(hide_password=False)
+    flows = url.set(database=f"{url.database}_{suffix}").render_as_string(hide_password=False)
     admin = await asyncpg.connect(
         asyncpg_dsn(url.set(database="postgres").render_as_string(hide_password=False))
     )
     try:
-        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", f"{url.database}_flows"):
-            await admin.execute(f'CREATE DATABASE "{url.database}_flows"')
+        name = f"{url.database}_{suffix}"
+        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
     await _migrate(flows)

@@ -23,12 +23,15 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(database_url: str, *, workers: int = 1) -> Iterator[str]:
-    """Run uvicorn with ``workers`` processes against ``database_url``; yields the GraphQL address."""
+def serving(database_url: str, *, workers: int = 1, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run uvicorn with ``workers`` processes against ``database_url``; yields the GraphQL address.
+
+    ``env``: more ``PAYMENTGRAPH_*`` settings for the server."""
     port = _free_port()
     env = {
         **os.environ,
         **SERVER_ENV,
+        **(env or {}),
         "PAYMENTGRAPH_DATABASE_URL": database_url,
         "PYTHONPATH": str(BENCH_DIR.parent) + os.pathsep + os.environ.get("PYTHONPATH", ""),
     }

@@ -161,7 +161,8 @@ class RedisBus(EventBus):
         delay = _RECONNECT_SECONDS
         lost = False
         while True:
-            client = redis.from_url(self.url)
+            # Named, so an operator (or a test) can tell the bus's subscription apart in CLIENT LIST.
+            client = redis.from_url(self.url, client_name=f"paymentgraph-bus:{self.channel}")
             try:
                 async with client.pubsub() as pubsub:
                     await pubsub.subscribe(self.channel)

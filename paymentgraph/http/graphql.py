@@ -193,7 +193,10 @@ async def graphql_endpoint(request: Request) -> Response:
         request_id=request_id,
         idempotency_key=request.headers.get("idempotency-key"),
     )
-    allowed = {OperationType.QUERY} if request.method == "GET" else None
+    # Subscriptions are served over WebSocket at the same path (http/subscriptions.py).
+    allowed = (
+        {OperationType.QUERY} if request.method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
+    )
     try:
         result = await state.schema.execute(
             query,
@@ -202,7 +205,15 @@ async def graphql_endpoint(request: Request) -> Response:
             operation_name=operation_name,
             allowed_operation_types=allowed,
         )
-    except InvalidOperationTypeError:
+    except InvalidOperationTypeError as exc:
+        if exc.operation_type is OperationType.SUBSCRIPTION:
+            return _refusal(
+                "Subscriptions are served over WebSocket at /graphql (protocol graphql-transport-ws)",
+                400,
+                ErrorCode.BAD_REQUEST,
+                headers,
+                media_type,
+            )
         # A GET must not change anything (caches, prefetchers and crawlers replay GETs).
         headers["Allow"] = "POST"
         return _refusal(

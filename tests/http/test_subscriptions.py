@@ -259,3 +259,17 @@ async def test_scopes_and_reach_decide_who_may_subscribe(database_url: str, tmp_
             assert (await refused_at_init(base, {"token": ann})).code == 4403
             await shop.gql.data("mutation { logout }", admin=False, headers=bearer(ann))
             assert (await refused_at_init(base, f"Bearer {ann}")).code == 4403
+
+
+# ---------------------------------------------------------------- not over HTTP
+async def test_a_subscription_sent_over_http_is_refused(client: httpx.AsyncClient) -> None:
+    document = "subscription { events { id } }"
+    headers = bearer(ADMIN_TOKEN)
+    for response in (
+        await client.post("/graphql", json={"query": document}, headers=headers),
+        await client.get("/graphql", params={"query": document}, headers=headers),
+    ):
+        assert response.status_code == 400
+        [error] = response.json()["errors"]
+        assert error["extensions"]["code"] == "BAD_REQUEST"
+        assert "WebSocket" in error["message"]
