@@ -216,7 +216,8 @@ async def test_a_subscriber_on_one_process_sees_changes_made_through_another_in_
 
 # ---------------------------------------------------------------- who may subscribe to what
 async def test_scopes_and_reach_decide_who_may_subscribe(database_url: str, tmp_path: Path) -> None:
-    with servers(database_url, tmp_path, 1, **_environment(tmp_path)) as [base]:
+    env = _environment(tmp_path, PAYMENTGRAPH_WS_PING_SECONDS="0.5")  # pings come while the test runs
+    with servers(database_url, tmp_path, 1, **env) as [base]:
         async with httpx.AsyncClient(base_url=base) as http:
             shop = Shop(http)
             region_id = await shop.region()
@@ -259,6 +260,15 @@ async def test_scopes_and_reach_decide_who_may_subscribe(database_url: str, tmp_
             assert (await refused_at_init(base, {"token": ann})).code == 4403
             await shop.gql.data("mutation { logout }", admin=False, headers=bearer(ann))
             assert (await refused_at_init(base, f"Bearer {ann}")).code == 4403
+
+            # Keep-alive: the server pings an idle connection and answers the client's pings.
+            async with connected(base) as idle:
+                assert await idle.raw() == {"type": "ping"}
+                await idle.ws.send('{"type": "pong"}')
+                await idle.ws.send('{"type": "ping"}')
+                while (answer := await idle.raw()) == {"type": "ping"}:
+                    pass  # another of the server's pings came first
+                assert answer == {"type": "pong"}
 
 
 # ---------------------------------------------------------------- not over HTTP

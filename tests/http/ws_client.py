@@ -60,6 +60,10 @@ class Subscriptions:
         assert "errors" not in message["payload"], message
         return message["payload"]["data"]  # type: ignore[no-any-return]
 
+    async def raw(self) -> dict[str, Any]:
+        """The next message of the connection, whatever it is (pings included)."""
+        return await self._read()
+
     async def _read(self) -> dict[str, Any]:
         try:
             raw = await asyncio.wait_for(self.ws.recv(), WAIT_SECONDS)
