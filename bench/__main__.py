@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from bench import events, flows, nested, subscriptions
+from bench import events, flows, nested, subscriptions, webhooks
 from bench.load import LoadRow, load_table, run_load
 from bench.nested import GRAPHQL, NestedRow, Targets, nested_table, run_nested
 from bench.profile import cprofile_top, pyinstrument_tree
@@ -133,6 +133,10 @@ def main() -> None:
         )
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as isolated:
         report.sections.append(isolated.submit(subscriptions.suite_in_own_process, 1000, 30).result())
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as isolated:
+        report.sections.append(
+            isolated.submit(webhooks.suite_in_own_process, 50 if args.quick else 300).result()
+        )
     load: list[LoadRow] = []
     if not args.skip_load:
         load = run_load(pg_url, scale.load_seconds)

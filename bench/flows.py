@@ -64,9 +64,9 @@ async def fresh_postgres_flows_database(suffix: str = "flows") -> str:
     return flows
 
 
-async def fresh_sqlite_flows_database() -> str:
+async def fresh_sqlite_flows_database(suffix: str = "flows") -> str:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    path = DATA_DIR / "flows.db"
+    path = DATA_DIR / f"{suffix}.db"
     for suffix in ("", "-wal", "-shm"):
         path.with_name(path.name + suffix).unlink(missing_ok=True)
     url = f"sqlite+aiosqlite:///{path}"

@@ -1,5 +1,5 @@
 """The ``paymentgraph`` command: serve, migrate, seed --demo, schema, webhooks list|retry, payments
-recover|release-abandoned, api-keys create|list.
+recover|release-abandoned, api-keys create|list, events ..., endpoints list|deliveries|redeliver.
 
 With no configuration everything uses paymentgraph.db (SQLite) in the current directory; set
 PAYMENTGRAPH_DATABASE_URL (or pass --database-url) for PostgreSQL. A problem the user can fix (bad
@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from paymentgraph.cli_endpoints import add_endpoint_commands
 from paymentgraph.cli_events import add_event_commands
 from paymentgraph.config import Settings
 
@@ -508,6 +509,7 @@ def parser() -> argparse.ArgumentParser:
     with_database(command(key_actions, "list", "every API key, redacted, with when it was last used"))
     api_keys.set_defaults(run=cmd_api_keys)
     add_event_commands(commands, command, with_database)
+    add_endpoint_commands(commands, command, with_database)
 
     schema = command(commands, "schema", "print the served GraphQL schema (SDL)")
     schema.add_argument(
