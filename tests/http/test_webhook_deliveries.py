@@ -14,6 +14,7 @@ from http_helpers import ADMIN_TOKEN, GraphQL
 from webhook_receiver import Receiver
 
 from paymentgraph.config import Settings
+from paymentgraph.events.webhooks.sender import PER_ENDPOINT
 from paymentgraph.webhooks import SignatureVerificationError, verify_signature
 
 CREATE_ENDPOINT = """
@@ -177,6 +178,32 @@ async def test_an_endpoint_gets_only_the_events_it_listed(gql: GraphQL) -> None:
     assert types == ["payment_collection.created", "payment_collection.updated", "payment_session.created"]
     assert disabled.requests == []
     assert await deliveries(gql, off) == []
+
+
+async def test_a_slow_receiver_holds_a_few_requests_and_never_delays_another_endpoint(gql: GraphQL) -> None:
+    release = asyncio.Event()
+    async with Receiver(hold=release) as slow, Receiver() as fast:
+        slow_id, _ = await endpoint(gql, slow.url, ["payment_collection.created"])
+        fast_id, _ = await endpoint(gql, fast.url, ["payment_collection.created"])
+        for _ in range(6):
+            await gql.data(COLLECTION)
+
+        async def fast_done() -> bool:
+            mine = await deliveries(gql, fast_id)
+            return len(mine) == 6 and all(d["status"] == "SUCCEEDED" for d in mine)
+
+        await until(fast_done)  # while the slow receiver still holds every request it got
+        await until(lambda: asyncio.sleep(0, slow.open == PER_ENDPOINT))
+        assert all(d["status"] == "PENDING" for d in await deliveries(gql, slow_id))
+        release.set()
+
+        async def slow_done() -> bool:
+            mine = await deliveries(gql, slow_id)
+            return len(mine) == 6 and all(d["status"] == "SUCCEEDED" for d in mine)
+
+        await until(slow_done)
+    assert slow.most_open == PER_ENDPOINT  # the rest waited for a slot
+    assert len({r.headers["paymentgraph-event-id"] for r in slow.requests}) == 6
 
 
 async def test_redeliver_refuses_unknown_ids(gql: GraphQL) -> None:

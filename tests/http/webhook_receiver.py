@@ -19,8 +19,14 @@ class Received:
 
 
 class Receiver:
-    def __init__(self, statuses: Iterable[int] = ()) -> None:
+    """``hold``: requests wait for it to be set before they are answered (a slow receiver, without a
+    clock); ``most_open`` is the most requests it held at once."""
+
+    def __init__(self, statuses: Iterable[int] = (), *, hold: asyncio.Event | None = None) -> None:
         self.statuses = list(statuses)
+        self.hold = hold
+        self.open = 0
+        self.most_open = 0
         self.requests: list[Received] = []
         self.url = ""
         self._server: asyncio.Server | None = None
@@ -49,6 +55,13 @@ class Receiver:
             body = await reader.readexactly(int(headers.get("content-length", "0")))
             status = self.statuses.pop(0) if self.statuses else 200
             self.requests.append(Received(request_line.split(" ")[1], headers, body, status))
+            if self.hold is not None:
+                self.open += 1
+                self.most_open = max(self.most_open, self.open)
+                try:
+                    await self.hold.wait()
+                finally:
+                    self.open -= 1
             answer = b"thanks" if status < 300 else b"receiver is down"
             head = f"HTTP/1.1 {status} Status\r\nContent-Length: {len(answer)}\r\nConnection: close\r\n\r\n"
             writer.write(head.encode() + answer)
