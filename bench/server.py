@@ -14,6 +14,8 @@ import httpx
 
 from bench.settings import ADMIN_TOKEN, BENCH_DIR, SERVER_ENV
 
+BENCH_REDIS_URL = "redis://127.0.0.1:6379/0"
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -35,6 +37,11 @@ def serving(database_url: str, *, workers: int = 1, env: dict[str, str] | None =
         "PAYMENTGRAPH_DATABASE_URL": database_url,
         "PYTHONPATH": str(BENCH_DIR.parent) + os.pathsep + os.environ.get("PYTHONPATH", ""),
     }
+    if workers > 1:
+        # serve refuses several workers without Redis (subscriptions reach every process through it).
+        env.setdefault(
+            "PAYMENTGRAPH_REDIS_URL", os.environ.get("PAYMENTGRAPH_BENCH_REDIS_URL", BENCH_REDIS_URL)
+        )
     # ``paymentgraph serve`` itself, so the benchmark measures the server's own uvicorn settings.
     command = [
         sys.executable,
