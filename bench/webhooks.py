@@ -17,13 +17,17 @@ import asyncio
 import time
 from dataclasses import dataclass
 
+from sqlalchemy import func, select
+
 from bench.counting import counting
 from bench.flows import fresh_postgres_flows_database, fresh_sqlite_flows_database
 from bench.report import Report, table
 from paymentgraph import PaymentGraph
 from paymentgraph.config import Settings
+from paymentgraph.db.types import utcnow
 from paymentgraph.events.webhooks.endpoints import create_endpoint
 from paymentgraph.events.webhooks.handlers import merchant_webhooks
+from paymentgraph.events.webhooks.models import WebhookDelivery
 from paymentgraph.events.worker import background_worker
 
 NEW_COLLECTION = {"currency_code": "usd", "amount": "1"}
@@ -35,6 +39,7 @@ class DeliveryRow:
     endpoints: int
     deliveries: int
     seconds: float
+    made_after: float  # when the subscriber had made the last delivery, from the worker's start
     statements: int
 
     @property
@@ -99,13 +104,16 @@ async def _row(url: str, database: str, events: int, endpoints: int) -> Delivery
             receiver.expected = events * endpoints
             pg.handlers.add(*merchant_webhooks())
             with counting(pg.engine) as counter:
-                started = time.perf_counter()
+                started, wall = time.perf_counter(), utcnow()
                 async with background_worker(pg, poll_seconds=3600):
                     await asyncio.wait_for(receiver.done.wait(), 600)
                     seconds = time.perf_counter() - started
+            async with pg.sessionmaker() as session:
+                last_made = await session.scalar(select(func.max(WebhookDelivery.created_at)))
     finally:
         await receiver.stop()
-    return DeliveryRow(database, endpoints, events * endpoints, seconds, counter.count)
+    made_after = (last_made - wall).total_seconds()
+    return DeliveryRow(database, endpoints, events * endpoints, seconds, made_after, counter.count)
 
 
 async def suite(report: Report, events: int = 300) -> list[DeliveryRow]:
@@ -118,7 +126,15 @@ async def suite(report: Report, events: int = 300) -> list[DeliveryRow]:
     report.add(
         "Merchant webhook deliveries to a loopback receiver",
         table(
-            ["database", "endpoints", "deliveries", "seconds", "deliveries/s", "SQL statements per delivery"],
+            [
+                "database",
+                "endpoints",
+                "deliveries",
+                "seconds",
+                "deliveries/s",
+                "last delivery made at (s)",
+                "SQL statements per delivery",
+            ],
             [
                 [
                     r.database,
@@ -126,17 +142,20 @@ async def suite(report: Report, events: int = 300) -> list[DeliveryRow]:
                     str(r.deliveries),
                     f"{r.seconds:.2f}",
                     f"**{r.per_second:.0f}**",
+                    f"{r.made_after:.2f}",
                     f"{r.statements / r.deliveries:.1f}",
                 ]
                 for r in rows
             ],
         )
         + "\n\nFrom the worker's start to the receiver's last request; the events were committed before. "
-        "What bounds it: the database writes, not HTTP. Each delivery is a claim (a read, then a "
-        "conditional UPDATE shared by the batch) and a recorded outcome (its own write transaction: the "
-        "delivery's UPDATE and the attempt's INSERT); each event also costs the dispatcher's fan-out "
-        "and its subscriber's run (a read of the endpoints, one INSERT of its deliveries). SQLite "
-        "serialises those write transactions; one endpoint is also held to 4 requests at a time.",
+        "What bounds it is making the deliveries, not sending them: the sender's last request follows the "
+        "last delivery made by a few milliseconds (compare the two columns). Deliveries are made by the "
+        "subscriber machinery, one event at a time: per event the dispatcher's claim transaction wraps the "
+        "subscriber's read of the endpoints and one INSERT of its deliveries. Sending costs a claim (a "
+        "read, a conditional UPDATE shared by a batch) and a recorded outcome per delivery (one write "
+        "transaction: the delivery's UPDATE and the attempt's INSERT). More endpoints per event share the "
+        "per-event cost, hence the lower statement count.",
     )
     return rows
 
