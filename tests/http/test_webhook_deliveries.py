@@ -178,6 +178,9 @@ async def test_an_endpoint_gets_only_the_events_it_listed(gql: GraphQL) -> None:
     assert types == ["payment_collection.created", "payment_collection.updated", "payment_session.created"]
     assert disabled.requests == []
     assert await deliveries(gql, off) == []
+    event_id = json.loads(only.body)["id"]
+    refused = await gql.error(REDELIVER, {"endpointId": off, "eventId": event_id})
+    assert refused["extensions"]["code"] == "NOT_ALLOWED" and "disabled" in refused["message"]
 
 
 async def test_a_slow_receiver_holds_a_few_requests_and_never_delays_another_endpoint(gql: GraphQL) -> None:

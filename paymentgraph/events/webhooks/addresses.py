@@ -24,6 +24,9 @@ import httpcore
 from paymentgraph.errors import InvalidData
 
 ALLOW_SETTING = "PAYMENTGRAPH_WEBHOOK_ALLOW_PRIVATE_URLS"
+MAX_URL_LENGTH = 2048
+# A create or update waits at most this long for DNS (the resolver's own timeouts can be much longer).
+RESOLVE_SECONDS = 5.0
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
@@ -79,6 +82,8 @@ async def resolve(host: str, port: int) -> list[IPAddress]:
 
 async def check_url(url: str, *, allow_private: bool) -> str:
     """``url`` if it may receive webhooks; INVALID_DATA (field ``url``) saying why not otherwise."""
+    if len(url) > MAX_URL_LENGTH:
+        raise InvalidData(f"url is longer than {MAX_URL_LENGTH} characters", field="url")
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidData(f"url must be an http:// or https:// URL with a host, got {url!r}", field="url")
@@ -92,9 +97,11 @@ async def check_url(url: str, *, allow_private: bool) -> str:
         return url.strip()
     host = parts.hostname
     try:
-        addresses = await resolve(host, port)
-    except OSError as exc:
-        raise InvalidData(f"the host of url ({host}) does not resolve: {exc}", field="url") from None
+        async with asyncio.timeout(RESOLVE_SECONDS):
+            addresses = await resolve(host, port)
+    except (OSError, TimeoutError) as exc:
+        reason = f"no answer within {RESOLVE_SECONDS:g} s" if isinstance(exc, TimeoutError) else str(exc)
+        raise InvalidData(f"the host of url ({host}) does not resolve: {reason}", field="url") from None
     message = refusal(host, addresses)
     if message is not None:
         raise InvalidData(message, field="url", setting=ALLOW_SETTING)
