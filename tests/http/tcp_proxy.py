@@ -20,7 +20,7 @@ class TcpProxy:
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._cut_on: bytes | None = None
+        self._cut_on: tuple[bytes, bytes] | None = None
         self.cut_done = asyncio.Event()
 
     async def start(self) -> None:
@@ -43,9 +43,10 @@ class TcpProxy:
         self.cut_done.clear()
         await self.start()
 
-    def cut_when_client_sends(self, marker: bytes) -> None:
-        """Cut (without forwarding it) the moment a client sends bytes containing ``marker``."""
-        self._cut_on = marker
+    def cut_when_client_sends(self, marker: bytes, *, after: bytes) -> None:
+        """Cut (without forwarding it) the moment a client sends bytes containing ``marker`` on a connection
+        that sent ``after`` earlier (``COMMIT`` after the ``INSERT`` it would commit)."""
+        self._cut_on = (marker, after)
 
     async def close(self) -> None:
         await self.cut()
@@ -72,11 +73,15 @@ class TcpProxy:
     async def _pipe(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, inspect: bool
     ) -> None:
+        sent_after = False
         try:
             while chunk := await reader.read(65536):
-                if inspect and self._cut_on is not None and self._cut_on in chunk:
-                    await self.cut()
-                    return
+                if inspect and self._cut_on is not None:
+                    marker, after = self._cut_on
+                    if sent_after and marker in chunk:
+                        await self.cut()
+                        return
+                    sent_after = sent_after or after in chunk
                 writer.write(chunk)
                 await writer.drain()
         except OSError:

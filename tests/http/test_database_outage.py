@@ -152,11 +152,19 @@ async def test_an_outage_is_answered_503_and_the_app_recovers_by_itself(
     assert await _collections(http) == 2
 
 
+SESSION = """
+mutation($id: ID!) {
+  createPaymentSession(paymentCollectionId: $id, input: {providerId: "pp_system_default"}) { id }
+}
+"""
+SESSIONS = "query($id: ID!) { paymentCollection(id: $id) { paymentSessions { id } } }"
+
+
 # PostgreSQL only: SQLite has no connection that could be lost between a statement and its COMMIT.
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_a_connection_lost_before_commit_writes_nothing(database_url: str) -> None:
-    """The proxy drops the connection as the mutation's COMMIT is on its way, after its INSERTs reached
-    the server inside the transaction."""
+    """The proxy drops the connection as a mutation's COMMIT is on its way, after the INSERT it would
+    commit reached the server inside the transaction."""
     url = make_url(database_url)
     proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
     await proxy.start()
@@ -168,16 +176,20 @@ async def test_a_connection_lost_before_commit_writes_nothing(database_url: str)
             async with httpx.AsyncClient(
                 transport=transport, base_url="http://testserver", headers=ADMIN
             ) as http:
-                # when: the mutation's COMMIT never reaches the server
-                proxy.cut_when_client_sends(b"COMMIT")
-                mutation = await _graphql(http, CREATE)
-                assert proxy.cut_done.is_set()
+                created = await _graphql(http, CREATE)
+                variables = {"id": created.json()["data"]["createPaymentCollection"]["id"]}
+
+                # when: the COMMIT of the transaction that inserted the session never reaches the server
+                proxy.cut_when_client_sends(b"COMMIT", after=b"INSERT INTO payment_session")
+                mutation = await http.post("/graphql", json={"query": SESSION, "variables": variables})
+                assert proxy.cut_done.is_set(), mutation.text
 
                 # then: 503, retryable; and once the database is back, the transaction had rolled back
                 _assert_unavailable(mutation, _graphql_code(mutation))
                 await proxy.restore()
-                assert await _collections(http) == 0
-                assert (await _graphql(http, CREATE)).status_code == 200
-                assert await _collections(http) == 1
+                sessions = await http.post("/graphql", json={"query": SESSIONS, "variables": variables})
+                assert sessions.json() == {"data": {"paymentCollection": {"paymentSessions": []}}}
+                retried = await http.post("/graphql", json={"query": SESSION, "variables": variables})
+                assert "errors" not in retried.json(), retried.text
     finally:
         await proxy.close()
