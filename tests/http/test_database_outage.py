@@ -152,6 +152,28 @@ async def test_an_outage_is_answered_503_and_the_app_recovers_by_itself(
     assert await _collections(http) == 2
 
 
+async def test_a_refused_mutation_runs_when_retried_with_its_idempotency_key(
+    app_and_outage: tuple[Starlette, Outage], http: httpx.AsyncClient
+) -> None:
+    _, outage = app_and_outage
+    keyed = {"Idempotency-Key": "outage-retry-1"}
+    # given: the database is away when the keyed mutation arrives
+    await outage.cut()
+    refused = await http.post("/graphql", json={"query": CREATE}, headers=keyed)
+    _assert_unavailable(refused, _graphql_code(refused))
+
+    # when: it is retried with the same key once the database is back
+    await outage.restore()
+    retried = await http.post("/graphql", json={"query": CREATE}, headers=keyed)
+
+    # then: it runs (the 503 was never the key's answer), once
+    assert retried.status_code == 200, retried.text
+    assert "Idempotent-Replayed" not in retried.headers
+    replayed = await http.post("/graphql", json={"query": CREATE}, headers=keyed)
+    assert replayed.headers["Idempotent-Replayed"] == "true"
+    assert await _collections(http) == 1
+
+
 SESSION = """
 mutation($id: ID!) {
   createPaymentSession(paymentCollectionId: $id, input: {providerId: "pp_system_default"}) { id }
