@@ -45,12 +45,13 @@ SELECT json_build_object('data', json_build_object('paymentCollections', json_bu
         FROM payment p WHERE p.payment_collection_id = pc.id AND p.{_LIVE}), '[]')
     ) ORDER BY pc.id)
     FROM (SELECT id, amount, currency_code, status FROM payment_collection
-          WHERE {_LIVE} ORDER BY id LIMIT $1) pc
+          WHERE {_LIVE} ORDER BY id LIMIT $1 OFFSET $2) pc
   ), '[]'))))
 """
 
 _ROOTS = (
-    f"SELECT id, amount, currency_code, status FROM payment_collection WHERE {_LIVE} ORDER BY id LIMIT $1"
+    "SELECT id, amount, currency_code, status FROM payment_collection "
+    f"WHERE {_LIVE} ORDER BY id LIMIT $1 OFFSET $2"
 )
 _CARTS = f"""SELECT l.payment_collection_id AS parent, c.id, c.email
 FROM cart_payment_collection l JOIN cart c ON c.id = l.cart_id
@@ -66,21 +67,21 @@ WHERE payment_id = ANY($1::text[]) AND {_LIVE} ORDER BY id"""
 BATCHED_STATEMENTS = 6
 
 
-async def single_statement(pool: asyncpg.Pool, take: int) -> bytes:
+async def single_statement(pool: asyncpg.Pool, take: int, skip: int = 0) -> bytes:
     """(a): the response document built by PostgreSQL, as bytes."""
     async with pool.acquire() as conn:
-        text: str = await conn.fetchval(SINGLE_STATEMENT, take)
+        text: str = await conn.fetchval(SINGLE_STATEMENT, take, skip)
     return text.encode()
 
 
-async def _fetch(pool: asyncpg.Pool, sql: str, arg: Any) -> list[asyncpg.Record]:
+async def _fetch(pool: asyncpg.Pool, sql: str, *args: Any) -> list[asyncpg.Record]:
     async with pool.acquire() as conn:
-        return await conn.fetch(sql, arg)
+        return await conn.fetch(sql, *args)
 
 
-async def batched(pool: asyncpg.Pool, take: int) -> bytes:
+async def batched(pool: asyncpg.Pool, take: int, skip: int = 0) -> bytes:
     """(b): one statement per level, siblings concurrently, assembled into the document with orjson."""
-    roots = await _fetch(pool, _ROOTS, take)
+    roots = await _fetch(pool, _ROOTS, take, skip)
     ids = [r["id"] for r in roots]
     carts, sessions, payments = await asyncio.gather(
         _fetch(pool, _CARTS, ids), _fetch(pool, _SESSIONS, ids), _fetch(pool, _PAYMENTS, ids)

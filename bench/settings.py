@@ -19,8 +19,8 @@ SERVER_ENV = {"PAYMENTGRAPH_ADMIN_TOKENS": ADMIN_TOKEN, "PAYMENTGRAPH_MAX_QUERY_
 
 # The GraphQL document under test (issue 7); ``$take`` is N.
 NESTED_QUERY = """
-query Nested($take: Int!) {
-  paymentCollections(take: $take) {
+query Nested($take: Int!, $skip: Int!) {
+  paymentCollections(skip: $skip, take: $take) {
     items {
       id amount currencyCode status
       cart { id email }

@@ -14,7 +14,17 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, Numeric, String, literal, type_coerce
+from sqlalchemy import (
+    JSON,
+    BindParameter,
+    DateTime,
+    Integer,
+    Numeric,
+    String,
+    bindparam,
+    literal,
+    type_coerce,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
@@ -116,6 +126,12 @@ def comparable_value(column: ColumnElement[Any], value: Any) -> ColumnElement[An
     if is_money(column):
         return literal(value, MoneyKey())
     return literal(value, column.type)
+
+
+def comparable_param(column: ColumnElement[Any], name: str, *, expanding: bool = False) -> BindParameter[Any]:
+    """A named parameter to compare with :func:`comparable` of ``column``, its value given at execution
+    (``expanding``: a list, for IN), so one statement serves every value."""
+    return bindparam(name, type_=MoneyKey() if is_money(column) else column.type, expanding=expanding)
 
 
 # Sums and differences of amounts (computed fields) on SQLite are integers of 10^-4 units: 4 is the finest

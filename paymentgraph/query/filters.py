@@ -19,10 +19,23 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, and_, exists, false, func, not_, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    String,
+    and_,
+    bindparam,
+    exists,
+    false,
+    func,
+    not_,
+    or_,
+    select,
+    true,
+)
 
 from paymentgraph.db.entity import EntityDef, Field, FieldKind
-from paymentgraph.db.types import comparable, comparable_value, finest_amount_digits
+from paymentgraph.db.types import comparable, comparable_param, finest_amount_digits
 from paymentgraph.errors import InvalidData
 from paymentgraph.money import to_decimal
 from paymentgraph.query.edges import EdgeIndex, field_value
@@ -38,13 +51,40 @@ _COMPARISONS: dict[str, _Compare] = {
 OPERATORS = ("$eq", "$ne", "$in", "$nin", "$gt", "$gte", "$lt", "$lte", "$like", "$ilike", "$is_null", "$not")
 
 
-def compile_filters(
-    edges: EdgeIndex, entity: EntityDef, table: FromClause, filters: Mapping[str, Any] | None
-) -> ColumnElement[Any] | None:
-    """The WHERE condition for ``filters`` on rows of ``entity`` read from ``table`` (None: no filter)."""
+# A filter is bound, then compiled. Binding (every request) checks and coerces each value and splits
+# the filter into its SHAPE, a hashable tuple of keys, operators and slot numbers, and its VALUES, one
+# per slot. Compiling (once per shape, the plan is cached) turns the shape into SQL whose values are
+# named parameters (``qf_<slot>``), so another id or amount reuses the plan. Shape parts:
+#   ("$and" | "$or", (entity shape, ...))   ("$not", entity shape)
+#   ("F", field name, (operator shape, ...))   ("R", relation or link name, entity shape | None)
+# and operator shapes (op, slot), (op, None) for $eq/$ne null, (op, ()) for an empty $in/$nin list,
+# ("$is_null", bool), ("$not", (operator shape, ...)).
+Shape = tuple[Any, ...]
+PARAM_PREFIX = "qf_"
+
+
+def bind_filters(
+    edges: EdgeIndex, entity: EntityDef, filters: Mapping[str, Any] | None, values: list[Any], path: str = ""
+) -> Shape | None:
+    """The shape of ``filters`` on rows of ``entity``, appending their values to ``values`` (None: no
+    filter). Refuses (INVALID_DATA) unknown fields, operators and values that do not fit the field."""
     if not filters:
         return None
-    return _FilterCompiler(edges).entity(entity, table, filters, "")
+    return _Binder(edges, values).entity(entity, filters, path)
+
+
+def filter_params(values: list[Any]) -> dict[str, Any]:
+    """The execution parameters of bound ``values``."""
+    return {f"{PARAM_PREFIX}{slot}": value for slot, value in enumerate(values)}
+
+
+def compile_filters(
+    edges: EdgeIndex, entity: EntityDef, table: FromClause, shape: Shape | None
+) -> ColumnElement[Any] | None:
+    """The WHERE condition of a bound filter ``shape`` on rows of ``entity`` read from ``table``."""
+    if not shape:
+        return None
+    return _Compiler(edges).entity(entity, table, shape)
 
 
 def _never_null(condition: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -52,35 +92,30 @@ def _never_null(condition: ColumnElement[Any]) -> ColumnElement[Any]:
     return func.coalesce(condition, false())
 
 
-class _FilterCompiler:
-    def __init__(self, edges: EdgeIndex) -> None:
+class _Binder:
+    def __init__(self, edges: EdgeIndex, values: list[Any]) -> None:
         self.edges = edges
+        self.values = values
 
-    def entity(
-        self, entity: EntityDef, table: FromClause, filters: Mapping[str, Any], path: str
-    ) -> ColumnElement[Any]:
+    def slot(self, value: Any) -> int:
+        self.values.append(value)
+        return len(self.values) - 1
+
+    def entity(self, entity: EntityDef, filters: Mapping[str, Any], path: str) -> Shape:
         if not isinstance(filters, Mapping):
             raise InvalidData(f"filters{_at(path)} must be an object, got {filters!r}", path=path or None)
-        parts: list[ColumnElement[Any]] = []
+        parts: list[Shape] = []
         for key, value in filters.items():
             where = f"{path}.{key}" if path else key
             if key in ("$and", "$or"):
-                items = self._list(key, value, where)
-                inner = [self.entity(entity, table, item, path) for item in items]
-                parts.append(and_(true(), *inner) if key == "$and" else or_(false(), *inner))
+                items = _list(key, value, where)
+                parts.append((key, tuple(self.entity(entity, item, path) for item in items)))
             elif key == "$not":
-                parts.append(not_(_never_null(self.entity(entity, table, value, path))))
+                parts.append(("$not", self.entity(entity, value, path)))
             elif (field := entity.field(key)) is not None:
-                parts.append(self.field(entity, field, table, value, where))
+                parts.append(("F", key, self.field(entity, field, value, where)))
             elif (edge := self.edges.get(entity.name, key)) is not None:
-                target = edge.target.table.alias()
-                from_clause, joined = edge.correlated(table, target)
-                related = exists(select(1).select_from(from_clause).where(joined))
-                if value is None:
-                    parts.append(not_(related))
-                    continue
-                condition = self.entity(edge.target, target, value, where)
-                parts.append(exists(select(1).select_from(from_clause).where(joined, condition)))
+                parts.append(("R", key, None if value is None else self.entity(edge.target, value, where)))
             else:
                 raise InvalidData(
                     f'Unknown filter field "{key}" on {entity.name}{_at(path)}: expected a field, a '
@@ -88,70 +123,50 @@ class _FilterCompiler:
                     entity=entity.name,
                     field=key,
                 )
-        return and_(true(), *parts) if len(parts) != 1 else parts[0]
+        return tuple(parts)
 
-    def field(
-        self, entity: EntityDef, field: Field, table: FromClause, value: Any, where: str
-    ) -> ColumnElement[Any]:
+    def field(self, entity: EntityDef, field: Field, value: Any, where: str) -> Shape:
         if not field.filterable:
             raise InvalidData(f'Field "{where}" of {entity.name} cannot be filtered', field=where)
-        column = field_value(self.edges, entity, table, field.name)
+        operators = self.operators(field, value, where)
+        if not operators:
+            raise InvalidData(f'Filter "{where}" has no operator', field=where)
+        return operators
+
+    def operators(self, field: Field, value: Any, where: str) -> Shape:
         if not isinstance(value, Mapping):
             value = {"$in": value} if isinstance(value, list | tuple) else {"$eq": value}
-        parts = [self.operator(field, column, op, arg, where) for op, arg in value.items()]
-        if not parts:
-            raise InvalidData(f'Filter "{where}" has no operator', field=where)
-        return and_(*parts) if len(parts) > 1 else parts[0]
+        return tuple(self.operator(field, op, arg, where) for op, arg in value.items())
 
-    def operator(
-        self, field: Field, column: ColumnElement[Any], op: str, arg: Any, where: str
-    ) -> ColumnElement[Any]:
-        key = comparable(column)
+    def operator(self, field: Field, op: str, arg: Any, where: str) -> Shape:
         if op == "$not":
-            inner = self.field_not(field, column, arg, where)
-            return not_(_never_null(inner))
+            return ("$not", self.operators(field, arg, where))
         if op == "$is_null":
             if not isinstance(arg, bool):
                 raise InvalidData(f'"{where}": $is_null takes true or false, got {arg!r}', field=where)
-            return column.is_(None) if arg else column.is_not(None)
-        if op == "$eq":
-            return column.is_(None) if arg is None else key == self.value(field, column, arg, where)
-        if op == "$ne":
-            # Rows where the column is null are "not equal" too.
-            if arg is None:
-                return column.is_not(None)
-            return or_(column.is_(None), key != self.value(field, column, arg, where))
+            return (op, arg)
+        if op in ("$eq", "$ne"):
+            return (op, None) if arg is None else (op, self.slot(self.value(field, arg, where)))
         if op in ("$in", "$nin"):
-            items = self._list(op, arg, where)
-            values = [self.value(field, column, item, where) for item in dict.fromkeys(items)]
-            if op == "$in":
-                return key.in_(values) if values else false()
-            return or_(column.is_(None), key.not_in(values)) if values else true()
+            items = [self.value(field, item, where) for item in dict.fromkeys(_list(op, arg, where))]
+            return (op, self.slot(items) if items else ())
         if op in _COMPARISONS:
             if arg is None:
                 raise InvalidData(f'"{where}": {op} needs a value, not null', field=where)
-            return _COMPARISONS[op](key, self.value(field, column, arg, where))
+            return (op, self.slot(self.value(field, arg, where)))
         if op in ("$like", "$ilike"):
             if field.kind not in _TEXT_KINDS or not isinstance(arg, str):
                 raise InvalidData(f'"{where}": {op} needs a text field and a string pattern', field=where)
             # A field stored lower-case (currency codes) matches patterns as it matches values.
-            pattern = _like_pattern(arg.lower() if field.lowercase else arg, where)
-            if op == "$like":
-                return column.like(pattern, escape=LIKE_ESCAPE)
-            return column.ilike(pattern, escape=LIKE_ESCAPE)
+            return (op, self.slot(_like_pattern(arg.lower() if field.lowercase else arg, where)))
         raise InvalidData(
             f'Unknown operator "{op}" in filter "{where}"; expected one of {", ".join(OPERATORS)}',
             field=where,
             operator=op,
         )
 
-    def field_not(self, field: Field, column: ColumnElement[Any], arg: Any, where: str) -> ColumnElement[Any]:
-        if not isinstance(arg, Mapping):
-            arg = {"$in": arg} if isinstance(arg, list | tuple) else {"$eq": arg}
-        parts = [self.operator(field, column, op, inner, where) for op, inner in arg.items()]
-        return and_(true(), *parts) if len(parts) != 1 else parts[0]
-
-    def value(self, field: Field, column: ColumnElement[Any], value: Any, where: str) -> ColumnElement[Any]:
+    @staticmethod
+    def value(field: Field, value: Any, where: str) -> Any:
         coerced = _coerce(field, value, where)
         if field.compute is not None and field.kind is FieldKind.DECIMAL:
             digits = finest_amount_digits()
@@ -161,13 +176,77 @@ class _FilterCompiler:
                     f"({digits} decimal places)",
                     field=where,
                 )
-        return comparable_value(column, coerced)
+        return coerced
+
+
+class _Compiler:
+    def __init__(self, edges: EdgeIndex) -> None:
+        self.edges = edges
+
+    def entity(self, entity: EntityDef, table: FromClause, shape: Shape) -> ColumnElement[Any]:
+        parts: list[ColumnElement[Any]] = []
+        for part in shape:
+            tag = part[0]
+            if tag in ("$and", "$or"):
+                inner = [self.entity(entity, table, item) for item in part[1]]
+                parts.append(and_(true(), *inner) if tag == "$and" else or_(false(), *inner))
+            elif tag == "$not":
+                parts.append(not_(_never_null(self.entity(entity, table, part[1]))))
+            elif tag == "F":
+                field = entity.field(part[1])
+                assert field is not None  # bound against this entity
+                column = field_value(self.edges, entity, table, field.name)
+                operators = [self.operator(column, op) for op in part[2]]
+                parts.append(and_(*operators) if len(operators) > 1 else operators[0])
+            else:
+                edge = self.edges.get(entity.name, part[1])
+                assert edge is not None
+                target = edge.target.table.alias()
+                from_clause, joined = edge.correlated(table, target)
+                if part[2] is None:
+                    parts.append(not_(exists(select(1).select_from(from_clause).where(joined))))
+                else:
+                    condition = self.entity(edge.target, target, part[2])
+                    parts.append(exists(select(1).select_from(from_clause).where(joined, condition)))
+        return and_(true(), *parts) if len(parts) != 1 else parts[0]
+
+    def operator(self, column: ColumnElement[Any], shape: Shape) -> ColumnElement[Any]:
+        op, slot = shape
+        key = comparable(column)
+        if op == "$not":
+            inner = [self.operator(column, item) for item in slot]
+            return not_(_never_null(and_(true(), *inner) if len(inner) != 1 else inner[0]))
+        if op == "$is_null":
+            return column.is_(None) if slot else column.is_not(None)
+        if op == "$eq":
+            return column.is_(None) if slot is None else key == self.param(column, slot)
+        if op == "$ne":
+            # Rows where the column is null are "not equal" too.
+            if slot is None:
+                return column.is_not(None)
+            return or_(column.is_(None), key != self.param(column, slot))
+        if op == "$in":
+            return key.in_(self.param(column, slot, expanding=True)) if slot != () else false()
+        if op == "$nin":
+            if slot == ():
+                return true()
+            return or_(column.is_(None), key.not_in(self.param(column, slot, expanding=True)))
+        if op in _COMPARISONS:
+            return _COMPARISONS[op](key, self.param(column, slot))
+        pattern = bindparam(f"{PARAM_PREFIX}{slot}", type_=String())
+        if op == "$like":
+            return column.like(pattern, escape=LIKE_ESCAPE)
+        return column.ilike(pattern, escape=LIKE_ESCAPE)
 
     @staticmethod
-    def _list(op: str, value: Any, where: str) -> list[Any]:
-        if not isinstance(value, list | tuple):
-            raise InvalidData(f'Expected an array for {op} in filter "{where}", got {value!r}', field=where)
-        return list(value)
+    def param(column: ColumnElement[Any], slot: int, *, expanding: bool = False) -> ColumnElement[Any]:
+        return comparable_param(column, f"{PARAM_PREFIX}{slot}", expanding=expanding)
+
+
+def _list(op: str, value: Any, where: str) -> list[Any]:
+    if not isinstance(value, list | tuple):
+        raise InvalidData(f'Expected an array for {op} in filter "{where}", got {value!r}', field=where)
+    return list(value)
 
 
 LIKE_ESCAPE = "\\"

@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from paymentgraph.db.entity import EntityDef
 from paymentgraph.errors import InvalidData
 from paymentgraph.links.registry import Registry
+from paymentgraph.query.binding import bind_request
 from paymentgraph.query.edges import EdgeIndex
 from paymentgraph.query.fields import parse_fields
 from paymentgraph.query.loaders import load_root
-from paymentgraph.query.ownership import OWNER_PARAM
 from paymentgraph.query.planner import Planner, RootPlan, pagination_request
 from paymentgraph.query.selection import Request, Selection
 
@@ -44,6 +44,11 @@ class QueryGraph:
             if self.engine.dialect.name == "postgresql"
             else self.engine
         )
+
+    @property
+    def cached_plans(self) -> int:
+        """How many plans are cached: one per request shape, whatever the values (for monitoring)."""
+        return len(self._plans)
 
     def entity(self, name: str) -> EntityDef:
         """An entity by name or plural; unknown names are refused with InvalidData."""
@@ -86,45 +91,22 @@ class QueryGraph:
         """Execute a structured request (what the GraphQL layer builds from a selection set)."""
         if request.selection.entity not in self.edges.entities:
             request.selection.entity = self.entity(request.selection.entity).name
-        plan = self._plan(request)
-        params = {OWNER_PARAM: request.owner} if request.owned else None
-        rows, count = await load_root(self.read_engine, plan, params)
+        # Plans are cached by shape (query/binding.py): building one costs more than running it for
+        # small pages, and a new id or offset must not build another.
+        bound = bind_request(self.edges, request)
+        plan = self._plans.get(bound.key)
+        if plan is None:
+            plan = self.planner.plan(request, bound)
+            if len(self._plans) >= _PLAN_CACHE_SIZE:
+                self._plans.pop(next(iter(self._plans)))
+            self._plans[bound.key] = plan
+        rows, count = await load_root(self.read_engine, plan, bound.params)
         metadata: dict[str, Any] = {"skip": request.skip or 0, "take": request.take}
         if count is not None:
             metadata["count"] = count
         elif not request.skip and request.take is None:
             metadata["count"] = len(rows)  # every matching row was read: the count is exact for free
         return {"data": rows, "metadata": metadata}
-
-    def _plan(self, request: Request) -> RootPlan:
-        # Building the SQL costs more than running it for small pages, so plans are reused by shape.
-        key = (
-            _signature(request.selection),
-            repr(request.filters),
-            repr(request.order),
-            request.skip,
-            request.take,
-            request.with_count,
-            request.owned,
-        )
-        plan = self._plans.get(key)
-        if plan is None:
-            plan = self.planner.plan(request)
-            if len(self._plans) >= _PLAN_CACHE_SIZE:
-                self._plans.pop(next(iter(self._plans)))
-            self._plans[key] = plan
-        return plan
-
-
-def _signature(selection: Selection) -> tuple[Any, ...]:
-    return (
-        selection.entity,
-        tuple(sorted(selection.columns)),
-        tuple(
-            (key, c.name, _signature(c.selection), repr(c.filters), repr(c.order), c.take, c.skip)
-            for key, c in selection.children.items()
-        ),
-    )
 
 
 def _apply_child_arguments(selection: Selection, path: str, arguments: Any) -> None:

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Select, String, and_, any_, bindparam, func, select
+from sqlalchemy import ColumnElement, Integer, Select, String, and_, any_, bindparam, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from paymentgraph.db.entity import EntityDef
 from paymentgraph.errors import InvalidData
+from paymentgraph.query.binding import ROOT_SKIP, ROOT_TAKE, BoundChild, BoundRequest, child_skip, child_take
 from paymentgraph.query.edges import Edge, EdgeIndex, field_value, live_condition
 from paymentgraph.query.filters import compile_filters
 from paymentgraph.query.ordering import order_by
@@ -68,35 +69,37 @@ class Planner:
         self.dialect = dialect
         self.ownership = Ownership(edges.registry)
 
-    def plan(self, request: Request) -> RootPlan:
+    def plan(self, request: Request, bound: BoundRequest) -> RootPlan:
+        """The plan of every request ``bound`` the same way (``bound.key``): values are parameters."""
         entity = self.edges.entities[request.selection.entity]
-        node = self._node(entity, request.selection, request.selection.entity, request.owned)
+        node = self._node(entity, request.selection, request.selection.entity, request.owned, bound)
         table = entity.table
         conditions = [
             c
             for c in (
                 live_condition(entity, table),
-                compile_filters(self.edges, entity, table, request.filters),
+                compile_filters(self.edges, entity, table, bound.filters),
                 self.ownership.condition(entity, table) if request.owned else None,
             )
             if c is not None
         ]
-        skip, take = _non_negative(request.skip, "skip"), _non_negative(request.take, "take")
         statement = (
             select(*[field_value(self.edges, entity, table, n) for n in node.names])
             .where(*conditions)
             .order_by(*order_by(self.edges, entity, table, request.order))
         )
-        if skip:
-            statement = statement.offset(skip)
-        if take is not None:
-            statement = statement.limit(take)
+        if bound.has_skip:
+            statement = statement.offset(bindparam(ROOT_SKIP, type_=Integer()))
+        if bound.has_take:
+            statement = statement.limit(bindparam(ROOT_TAKE, type_=Integer()))
         count = None
         if request.with_count:
             count = select(func.count()).select_from(table).where(*conditions)
         return RootPlan(node, statement, count)
 
-    def _node(self, entity: EntityDef, selection: Selection, path: str, owned: bool) -> NodePlan:
+    def _node(
+        self, entity: EntityDef, selection: Selection, path: str, owned: bool, bound: BoundRequest
+    ) -> NodePlan:
         unknown = [c for c in selection.columns if entity.field(c) is None]
         if unknown:
             raise InvalidData(f"Unknown field(s) {', '.join(sorted(unknown))} on {entity.name} at {path}")
@@ -120,19 +123,22 @@ class Planner:
             )
         node = NodePlan(entity, out + hidden, hidden, in_currency=in_currency)
         for key, edge, child in children:
-            child_node = self._node(edge.target, child.selection, f"{path}.{key}", owned)
-            statement = self._child_statement(edge, child, child_node, owned)
+            child_path = f"{path}.{key}"
+            child_node = self._node(edge.target, child.selection, child_path, owned, bound)
+            statement = self._child_statement(edge, child, child_node, owned, bound.children[child_path])
             node.children.append(ChildPlan(key, edge, child_node, statement, self._bind_keys))
         return node
 
-    def _child_statement(self, edge: Edge, child: Child, node: NodePlan, owned: bool) -> Select[Any]:
+    def _child_statement(
+        self, edge: Edge, child: Child, node: NodePlan, owned: bool, bound: BoundChild
+    ) -> Select[Any]:
         target = edge.target.table
         from_clause, match, conditions = edge.hop(target)
         conditions.append(self._keys_condition(match))
         mine = self.ownership.condition(edge.target, target) if owned else None
         if mine is not None:
             conditions.append(mine)
-        filtered = compile_filters(self.edges, edge.target, target, child.filters)
+        filtered = compile_filters(self.edges, edge.target, target, bound.filters)
         if filtered is not None:
             conditions.append(filtered)
         columns = [field_value(self.edges, edge.target, target, n) for n in node.names]
@@ -140,14 +146,17 @@ class Planner:
         if not edge.many:
             return select(*columns, parent).select_from(from_clause).where(*conditions)
         ordering = order_by(self.edges, edge.target, target, child.order)
-        take = _non_negative(child.take, f"take of {child.name}")
-        skip = _non_negative(child.skip, f"skip of {child.name}") or 0
-        if take is None and not skip:
+        if not bound.has_take and not bound.has_skip:
             return select(*columns, parent).select_from(from_clause).where(*conditions).order_by(*ordering)
         row_number = func.row_number().over(partition_by=match, order_by=ordering).label(_ROW_NUMBER)
         inner = select(*columns, parent, row_number).select_from(from_clause).where(*conditions).subquery()
         position = inner.c[_ROW_NUMBER]
-        window = [position > skip] if take is None else [position > skip, position <= skip + take]
+        skip: ColumnElement[Any] = (
+            bindparam(child_skip(bound.number), type_=Integer()) if bound.has_skip else literal(0)
+        )
+        window = [position > skip]
+        if bound.has_take:
+            window.append(position <= skip + bindparam(child_take(bound.number), type_=Integer()))
         return (
             select(*[inner.c[n] for n in node.names], inner.c[PARENT_KEY]).where(*window).order_by(position)
         )
@@ -162,14 +171,6 @@ class Planner:
             return and_(match == any_(bindparam("keys", type_=ARRAY(String))))
         keys = func.json_each(bindparam("keys", type_=String)).table_valued("value")
         return match.in_(select(keys.c.value))
-
-
-def _non_negative(value: Any, name: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidData(f"{name} must be a non-negative integer, got {value!r}", field=name)
-    return value
 
 
 def pagination_request(selection: Selection, filters: Any, pagination: Mapping[str, Any] | None) -> Request:

@@ -2,8 +2,10 @@
 
 The walk covers fragments, inline fragments, aliases (children are keyed by response key, so two
 aliases of one relation with different arguments load independently), variables and @skip/@include.
-Built selections are cached per field node and variable values, so a repeated document (the parser
-cache hands back the same AST) skips the walk.
+Built selections are cached per field node and the values of the variables used INSIDE its selection
+set, so a repeated document (the parser cache hands back the same AST) skips the walk even when its
+root arguments (an id, a filter, skip and take) change: those are bound into the query graph's cached
+plan as parameters.
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ from graphql import (
     GraphQLResolveInfo,
     GraphQLSkipDirective,
     InlineFragmentNode,
+    ListValueNode,
+    ObjectValueNode,
     SelectionSetNode,
+    VariableNode,
     get_named_type,
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_directive_values
@@ -47,6 +52,18 @@ class SelectionCache:
     def __init__(self, size: int = _CACHE_SIZE) -> None:
         self.size = size
         self._entries: OrderedDict[tuple[Any, ...], tuple[FieldNode, Selection]] = OrderedDict()
+        # Per field node: the variables its selection set reads (the node kept alive, as above).
+        self._variables: OrderedDict[int, tuple[FieldNode, tuple[str, ...]]] = OrderedDict()
+
+    def variables_used(self, nodes: list[FieldNode], fragments: Mapping[str, Any]) -> tuple[str, ...]:
+        entry = self._variables.get(id(nodes[0]))
+        if entry is not None and entry[0] is nodes[0]:
+            return entry[1]
+        names = _variables_in(nodes, fragments)
+        self._variables[id(nodes[0])] = (nodes[0], names)
+        if len(self._variables) > self.size:
+            self._variables.popitem(last=False)
+        return names
 
     def get(self, key: tuple[Any, ...], node: FieldNode) -> Selection | None:
         entry = self._entries.get(key)
@@ -99,13 +116,55 @@ def selection_for(info: Any, type_name: str, field_nodes: list[FieldNode] | None
     nodes = field_nodes if field_nodes is not None else raw.field_nodes
     types = type_registry(raw)
     variables = _coerced(raw.variable_values)
-    key = (id(nodes[0]), type_name, repr(variables) if variables else "")
+    used = types.selections.variables_used(nodes, raw.fragments) if variables else ()
+    key = (id(nodes[0]), type_name, repr([variables.get(name) for name in used]) if used else "")
     cached = types.selections.get(key, nodes[0])
     if cached is not None:
         return cached
     selection = _Walker(raw, types).selection(type_name, nodes)
     types.selections.put(key, nodes[0], selection)
     return selection
+
+
+def _variables_in(nodes: list[FieldNode], fragments: Mapping[str, Any]) -> tuple[str, ...]:
+    """The variables read by the selection sets of ``nodes`` (arguments and directives, through
+    fragments), in first-use order; the nodes' own arguments are not part of their selection."""
+    names: dict[str, None] = {}
+    seen_fragments: set[str] = set()
+
+    def value(node: Any) -> None:
+        if isinstance(node, VariableNode):
+            names[node.name.value] = None
+        elif isinstance(node, ListValueNode):
+            for item in node.values:
+                value(item)
+        elif isinstance(node, ObjectValueNode):
+            for object_field in node.fields:
+                value(object_field.value)
+
+    def directives(node: Any) -> None:
+        for directive in node.directives or ():
+            for argument in directive.arguments or ():
+                value(argument.value)
+
+    def visit(selection_set: SelectionSetNode | None) -> None:
+        for node in selection_set.selections if selection_set is not None else ():
+            directives(node)
+            if isinstance(node, FieldNode):
+                for argument in node.arguments or ():
+                    value(argument.value)
+                visit(node.selection_set)
+            elif isinstance(node, InlineFragmentNode):
+                visit(node.selection_set)
+            elif isinstance(node, FragmentSpreadNode) and node.name.value not in seen_fragments:
+                seen_fragments.add(node.name.value)
+                fragment = fragments.get(node.name.value)
+                if fragment is not None:
+                    visit(getattr(fragment, "definition", fragment).selection_set)
+
+    for node in nodes:
+        visit(node.selection_set)
+    return tuple(names)
 
 
 class _Walker:
