@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     subscription_queue_size: int = Field(default=64, ge=1)
     max_subscriptions_per_connection: int = Field(default=100, ge=1)
     ws_ping_seconds: float = Field(default=15.0, ge=0)
+    # How often an open WebSocket's token is checked again (revoked, logged out, expired: closed 4403).
+    ws_credential_check_seconds: float = Field(default=30.0, gt=0)
     # GraphQL requests (and provider webhooks) one worker runs at once; the excess is answered 503 with
     # Retry-After at once (http/overload.py). Unset: the database pool's capacity less 2 (28 on
     # PostgreSQL, 13 on SQLite); 0: no bound.

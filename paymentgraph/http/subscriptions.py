@@ -9,7 +9,10 @@ else there. What is ours:
   token: a guest). A token that is not valid (unknown, revoked, expired, not a string) closes the
   connection with **4403 Forbidden**, the protocol's code for a refused ``connection_init``. Each
   operation is then checked like an HTTP request (reach, limits, validation) and refused with a
-  protocol ``error`` message carrying ``extensions.code``.
+  protocol ``error`` message carrying ``extensions.code``. The token is checked again every
+  ``PAYMENTGRAPH_WS_CREDENTIAL_CHECK_SECONDS`` (30) while the connection is open: once it is revoked,
+  logged out or expired, the connection is closed with **4403** too, so a revoked admin key stops
+  receiving events within that time instead of for as long as its socket lives.
 - **Keep-alive.** The server sends a protocol ``ping`` every ``PAYMENTGRAPH_WS_PING_SECONDS`` (15; 0
   turns it off), so idle connections survive proxies; clients' pings get a ``pong``. uvicorn's
   WebSocket-level pings drop peers that vanished without closing.
@@ -59,6 +62,7 @@ class SubscriptionContext(Context):
     """``info.context`` of an operation sent over a WebSocket (one per connection)."""
 
     connection_params: dict[str, Any] | None = None
+    authorization: str | None = None  # as the connection_init payload gave it, checked again later
     live: LiveUpdates | None = None
     on_overflow: Callable[[], None] = field(default=lambda: None)
 
@@ -67,12 +71,35 @@ class TransportHandler(BaseGraphQLTransportWSHandler[SubscriptionContext, None])
     """Strawberry's graphql-transport-ws handler, plus server pings once the connection is acknowledged."""
 
     _pinger: asyncio.Task[None] | None = None
+    _credential_check: asyncio.Task[None] | None = None
 
     async def handle_connection_init(self, message: Any) -> None:
         await super().handle_connection_init(message)
+        if not self.connection_acknowledged:
+            return
         seconds = getattr(self.view, "ping_seconds", 0)
-        if self.connection_acknowledged and seconds > 0 and self._pinger is None:
+        if seconds > 0 and self._pinger is None:
             self._pinger = asyncio.create_task(self._ping(seconds), name="paymentgraph-ws-ping")
+        check = getattr(self.view, "credential_check_seconds", 0)
+        if check > 0 and self.context.authorization is not None and self._credential_check is None:
+            self._credential_check = asyncio.create_task(
+                self._check_credential(check), name="paymentgraph-ws-credential"
+            )
+
+    async def _check_credential(self, seconds: float) -> None:
+        """Close with 4403 once the connection's token stops being valid (revoked, logged out, expired)."""
+        identity = self.view.pg.identity  # type: ignore[attr-defined]
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                principal = await identity.authenticate(self.context.authorization)
+            except Exception:  # the database is away: keep the connection, check again next time
+                logger.warning("could not check a WebSocket connection's credential", exc_info=True)
+                continue
+            if principal.refusal is not None:
+                with contextlib.suppress(Exception):
+                    await self.websocket.close(4403, "Forbidden: the credential is no longer valid")
+                return
 
     async def _ping(self, seconds: float) -> None:
         while True:
@@ -83,10 +110,11 @@ class TransportHandler(BaseGraphQLTransportWSHandler[SubscriptionContext, None])
                 return
 
     async def shutdown(self) -> None:
-        if self._pinger is not None:
-            self._pinger.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._pinger
+        for task in (self._pinger, self._credential_check):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await super().shutdown()
 
 
@@ -110,6 +138,7 @@ class SubscriptionView(GraphQL[SubscriptionContext, None]):
         self.pg = pg
         self.live = live
         self.ping_seconds = settings.ws_ping_seconds
+        self.credential_check_seconds = settings.ws_credential_check_seconds
         self._closing: set[asyncio.Task[None]] = set()
 
     def encode_json(self, data: object) -> str:
@@ -130,6 +159,7 @@ class SubscriptionView(GraphQL[SubscriptionContext, None]):
         if principal.refusal is not None:
             raise ConnectionRejectionError  # closed with 4403 Forbidden
         context.principal = principal
+        context.authorization = authorization
         return UNSET
 
     def _drop_slow_client(self, websocket: WebSocket) -> None:

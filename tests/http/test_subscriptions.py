@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from http_helpers import ADMIN_TOKEN, GraphQL
 from live_server import serve
-from ws_client import Subscriptions, connected, refused_at_init
+from ws_client import Closed, Subscriptions, connected, refused_at_init
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 HOOKED = "pp_hooked_test"
@@ -269,6 +270,32 @@ async def test_scopes_and_reach_decide_who_may_subscribe(database_url: str, tmp_
                 while (answer := await idle.raw()) == {"type": "ping"}:
                     pass  # another of the server's pings came first
                 assert answer == {"type": "pong"}
+
+
+async def test_a_revoked_or_logged_out_credential_closes_its_connection(
+    database_url: str, tmp_path: Path
+) -> None:
+    env = _environment(tmp_path, PAYMENTGRAPH_WS_CREDENTIAL_CHECK_SECONDS="0.2")
+    with servers(database_url, tmp_path, 1, **env) as [base]:
+        async with httpx.AsyncClient(base_url=base) as http:
+            shop = Shop(http)
+            created = await shop.gql.data('mutation { createApiKey(title: "erp") { apiKey { id } token } }')
+            key = created["createApiKey"]
+            customer = await shop.customer("cy@example.com")
+            async with connected(base, key["token"]) as erp, connected(base, customer) as shopper:
+                await erp.subscribe("1", EVENTS)
+                await shopper.subscribe("1", COLLECTION_UPDATED, {"id": "pay_col_unknown"})
+                assert (await shopper.receive("1"))["type"] == "error"
+                await shop.gql.data(
+                    "mutation($id: ID!) { revokeApiKey(id: $id) { id } }", {"id": key["apiKey"]["id"]}
+                )
+                with pytest.raises(Closed) as erp_closed:
+                    await erp.receive("1")
+                assert erp_closed.value.code == 4403
+                await shop.gql.data("mutation { logout }", admin=False, headers=bearer(customer))
+                with pytest.raises(Closed) as shopper_closed:
+                    await shopper.raw()
+                assert shopper_closed.value.code == 4403
 
 
 # ---------------------------------------------------------------- not over HTTP
