@@ -9,6 +9,7 @@ import argparse
 import asyncio
 from typing import Any
 
+from paymentgraph.cli_common import CommandError, database_errors, prepare, settings_from
 from paymentgraph.config import Settings
 
 
@@ -70,13 +71,12 @@ def add_endpoint_commands(commands: Any, command: Any, with_database: Any) -> No
 
 
 def cmd_endpoints(args: argparse.Namespace) -> int:
-    from paymentgraph.cli import CommandError, _database_errors, _prepare, _settings
     from paymentgraph.errors import DomainError
 
-    settings = _settings(args)
-    _prepare(settings, migrate=False)
+    settings = settings_from(args)
+    prepare(settings, migrate=False)
     run = {"list": _list, "deliveries": _deliveries, "redeliver": _redeliver}[args.action]
-    with _database_errors(settings):
+    with database_errors(settings):
         try:
             return asyncio.run(run(settings, args))
         except DomainError as exc:  # an unknown id: one line, exit 1

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 from typing import Any
 
+from paymentgraph.cli_common import database_errors, prepare, settings_from
 from paymentgraph.config import Settings
 
 
@@ -70,10 +71,8 @@ def add_event_commands(commands: Any, command: Any, with_database: Any) -> None:
 
 
 def cmd_events(args: argparse.Namespace) -> int:
-    from paymentgraph.cli import _database_errors, _prepare, _settings
-
-    settings = _settings(args)
-    _prepare(settings, migrate=False)
+    settings = settings_from(args)
+    prepare(settings, migrate=False)
     run = {"deliveries": _deliveries, "retry": _retry, "jobs": _jobs}[args.action]
-    with _database_errors(settings):
+    with database_errors(settings):
         return asyncio.run(run(settings, args))
