@@ -16,7 +16,9 @@ from sqlalchemy import (
     and_,
     bindparam,
     exists,
+    func,
     insert,
+    literal,
     literal_column,
     null,
     select,
@@ -25,6 +27,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymentgraph.db.types import Money, UTCDateTime
@@ -47,6 +50,15 @@ _PAYMENT_LOCKED = _PAYMENT.with_for_update(key_share=True)
 _CAPTURES_FOR_LIMIT = select(
     CAPTURE.c.id, CAPTURE.c.amount, CAPTURE.c.status, CAPTURE.c.idempotency_key
 ).where(CAPTURE.c.payment_id == bindparam("payment_id"), CAPTURE.c.deleted_at.is_(None))
+# The payment (row-locked) with its live captures, one row per capture (capture_* all None: none).
+_PAYMENT_WITH_CAPTURES = (
+    select(PAYMENT, *(c.label(f"capture_{c.name}") for c in _CAPTURES_FOR_LIMIT.selected_columns))
+    .select_from(
+        PAYMENT.outerjoin(CAPTURE, and_(CAPTURE.c.payment_id == PAYMENT.c.id, CAPTURE.c.deleted_at.is_(None)))
+    )
+    .where(PAYMENT.c.id == bindparam("id"), PAYMENT.c.deleted_at.is_(None))
+    .with_for_update(of=PAYMENT, key_share=True)
+)
 _INSERT_PAYMENT = insert(PAYMENT)
 _INSERT_CAPTURE = insert(CAPTURE)
 # Without .values(): the SET clause is the columns of the parameters given ("pk" is the key).
@@ -129,6 +141,67 @@ async def lock_payment(conn: AsyncConnection, payment_id: str) -> RowMapping | N
 async def captures_for_limit(conn: AsyncConnection, payment_id: str) -> list[RowMapping]:
     """The payment's live captures, pending ones included: id, amount, status, idempotency_key."""
     return list((await conn.execute(_CAPTURES_FOR_LIMIT, {"payment_id": payment_id})).mappings())
+
+
+async def lock_payment_with_captures(
+    conn: AsyncConnection, payment_id: str
+) -> tuple[dict[str, Any], list[dict[str, Any]], bool] | None:
+    """The live payment, row-locked, with its live captures (as :func:`captures_for_limit`), and
+    whether those are current; None: no such payment.
+
+    PostgreSQL: one statement, whose read of the captures may predate the lock it waited for (a
+    statement reads as of its start), so they are not current: decide on them, then write with
+    :func:`insert_capture_unless_changed`, or read them again (the lock is held now). SQLite (one writer
+    at a time): the payment and then its captures, current.
+    """
+    if conn.dialect.name != "postgresql":
+        found = await lock_payment(conn, payment_id)
+        if found is None:
+            return None
+        return dict(found), [dict(c) for c in await captures_for_limit(conn, payment_id)], True
+    rows = (await conn.execute(_PAYMENT_WITH_CAPTURES, {"id": payment_id})).mappings().all()
+    if not rows:
+        return None
+    payment, _ = split_columns(rows[0], "capture_")
+    captures = [c for _, c in (split_columns(r, "capture_") for r in rows) if c["id"] is not None]
+    return payment, captures, False
+
+
+def _captures_as_seen(captures: Sequence[Mapping[str, Any]]) -> str:
+    """The live captures' ids and statuses in one string (what a pending capture's limit rests on)."""
+    return ",".join(f"{c['id']}:{c['status']}" for c in sorted(captures, key=lambda c: c["id"]))
+
+
+# The same string computed by PostgreSQL for the payment ``guard_payment_id`` (ids in byte order).
+_CAPTURES_NOW = (
+    select(
+        func.coalesce(
+            func.string_agg(
+                CAPTURE.c.id.concat(":").concat(CAPTURE.c.status),
+                aggregate_order_by(literal_column("','"), CAPTURE.c.id.collate("C")),
+            ),
+            "",
+        )
+    )
+    .where(CAPTURE.c.payment_id == bindparam("guard_payment_id"), CAPTURE.c.deleted_at.is_(None))
+    .scalar_subquery()
+)
+
+
+async def insert_capture_unless_changed(
+    conn: AsyncConnection, row: Mapping[str, Any], seen: Sequence[Mapping[str, Any]]
+) -> bool:
+    """Insert the capture ``row`` if its payment's live captures are still ``seen`` (ids and statuses);
+    False (nothing written) if they changed. One statement; call it under the payment's lock."""
+    if conn.dialect.name != "postgresql":
+        await insert_capture(conn, row)  # SQLite's single writer: ``seen`` was read in this transaction
+        return True
+    values = select(*(literal(v, CAPTURE.c[k].type).label(k) for k, v in row.items())).where(
+        literal(_captures_as_seen(seen), String()).op("=")(_CAPTURES_NOW)
+    )
+    stmt = insert(CAPTURE).from_select(list(row), values).returning(CAPTURE.c.id)
+    params = {"guard_payment_id": row["payment_id"]}
+    return (await conn.execute(stmt, params)).first() is not None
 
 
 async def insert_payment(conn: AsyncConnection, row: Mapping[str, Any]) -> None:

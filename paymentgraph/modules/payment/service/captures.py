@@ -15,7 +15,7 @@ amount was captured; the payment is then closed for capture and a later capture 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -64,6 +64,19 @@ class _Reserved:
 _Step = dto.Payment | list[PendingOperation] | PendingOperation | _Reserved
 
 
+def _pending(payment: Columns, capture: Columns) -> PendingOperation:
+    """A pending capture of ``payment``, with what asking its provider again needs."""
+    return PendingOperation(
+        "capture",
+        capture["id"],
+        capture["amount"],
+        payment["id"],
+        payment["provider_id"],
+        dict(payment["data"] or {}),
+        payment["currency_code"],
+    )
+
+
 class CapturesMixin(SettlementMixin):
     async def capture_payment(self, data: Mapping[str, Any]) -> dto.Payment:
         """Capture ``amount`` of a payment (omitted: what remains); returns the payment with captures.
@@ -91,84 +104,91 @@ class CapturesMixin(SettlementMixin):
 
     async def _reserve_capture(self, payment_id: str, data: dict[str, Any], *, settle_first: bool) -> _Step:
         """Under the payment's lock: validate, and write the pending capture unless something comes first."""
-        key = request_key(data)
         async with write_transaction(self.sessionmaker) as session:
             conn = await session.connection()
-            payment = await payment_rows.lock_payment(conn, payment_id)
-            if payment is None:
+            locked = await payment_rows.lock_payment_with_captures(conn, payment_id)
+            if locked is None:
                 raise not_found("Payment", payment_id)
-            if payment["canceled_at"] is not None:
-                raise InvalidData(f"The payment: {payment_id} has been canceled.", payment_id=payment_id)
-            # Read under the payment's lock, so concurrent captures see each other's reservations.
-            captures = await payment_rows.captures_for_limit(conn, payment_id)
-            total, captured_amount = payment["amount"], payment["captured_amount"]
-            currency = payment["currency_code"]
-            requested = data.get("amount")
-            amount = None if requested is None else parse_amount(requested, currency, positive=True)
-
-            def pending(row: Columns) -> PendingOperation:
-                return PendingOperation(
-                    "capture",
-                    row["id"],
-                    row["amount"],
-                    payment_id,
-                    payment["provider_id"],
-                    dict(payment["data"] or {}),
-                    currency,
-                )
-
-            mine = next((c for c in captures if key is not None and c["idempotency_key"] == key), None)
-            if mine is not None:  # the same request again: resume it, never capture anew
-                same_request("capture", mine["amount"], amount)
-                if mine["status"] == "pending":
-                    return pending(mine)
-                return await self._payment_with_children(conn, payment)
-            unsettled = [c for c in captures if c["status"] == "pending"] if settle_first else []
-            if unsettled and data.get("is_captured") is not True:
-                return [pending(c) for c in unsettled]  # settled outside the transaction, then again
-
-            reserved = sum((c["amount"] for c in captures), ZERO)  # pending included
-            remaining = total - reserved
-            if payment["captured_at"] is not None and captured_amount < total:
-                raise NotAllowed(
-                    f"Payment {payment_id} cannot be captured again: after the partial capture of "
-                    f"{captured_amount} {currency.upper()} the provider released the "
-                    f"remaining authorization of {total - captured_amount}; create a new "
-                    "payment session to collect the rest.",
-                    payment_id=payment_id,
-                )
-            if amount is None:
-                if remaining <= 0:
-                    return await self._payment_with_children(conn, payment)
-                amount = remaining
-            elif amount > remaining:
-                raise InvalidData(
-                    "You cannot capture more than the authorized amount substracted by what is already "
-                    f"captured (payment {payment_id}: {remaining} of {total} "
-                    f"{currency.upper()} left).",
-                    payment_id=payment_id,
-                    field="amount",
-                )
-            now = utcnow()
-            capture_id = new_id("capt")
-            await payment_rows.insert_capture(
-                conn,
-                {
-                    "id": capture_id,
-                    "payment_id": payment_id,
-                    "amount": amount,
-                    "status": "pending",
-                    "idempotency_key": key,
-                    "created_by": data.get("captured_by"),
-                    "metadata": require_dict(data.get("metadata"), "metadata") or None,
-                    "created_at": now,
-                    "updated_at": now,
-                    "deleted_at": None,
-                },
-            )
+            payment, captures, current = locked
+            while True:
+                # Decided on the captures read with the lock, which on PostgreSQL may predate it: only
+                # an insert that finds them unchanged stands; anything else is decided again on a read
+                # made under the lock (current).
+                try:
+                    decision = self._decide_capture(payment, captures, data, settle_first=settle_first)
+                except DomainError:
+                    if current:
+                        raise
+                    decision = None
+                if isinstance(decision, dict):
+                    if await payment_rows.insert_capture_unless_changed(conn, decision, captures):
+                        break
+                elif decision is not None and current:
+                    if isinstance(decision, str):  # "unchanged"
+                        return await self._payment_with_children(conn, payment)
+                    return decision
+                captures = [dict(c) for c in await payment_rows.captures_for_limit(conn, payment_id)]
+                current = True
             if data.get("is_captured") is True:
-                return await self._apply_capture(session, payment_id, capture_id, PaymentOutput())
-            return _Reserved(pending({"id": capture_id, "amount": amount}))
+                return await self._apply_capture(session, payment_id, decision["id"], PaymentOutput())
+            return _Reserved(_pending(payment, decision))
+
+    def _decide_capture(
+        self, payment: Columns, captures: Sequence[Columns], data: dict[str, Any], *, settle_first: bool
+    ) -> dict[str, Any] | list[PendingOperation] | PendingOperation | str:
+        """What a capture request does given the payment and its live captures: the capture row to
+        insert (a dict), operations to settle or resume, or "unchanged" (return the payment as it is)."""
+        payment_id, key = payment["id"], request_key(data)
+        if payment["canceled_at"] is not None:
+            raise InvalidData(f"The payment: {payment_id} has been canceled.", payment_id=payment_id)
+        total, captured_amount = payment["amount"], payment["captured_amount"]
+        currency = payment["currency_code"]
+        requested = data.get("amount")
+        amount = None if requested is None else parse_amount(requested, currency, positive=True)
+
+        mine = next((c for c in captures if key is not None and c["idempotency_key"] == key), None)
+        if mine is not None:  # the same request again: resume it, never capture anew
+            same_request("capture", mine["amount"], amount)
+            return _pending(payment, mine) if mine["status"] == "pending" else "unchanged"
+        unsettled = [c for c in captures if c["status"] == "pending"] if settle_first else []
+        if unsettled and data.get("is_captured") is not True:
+            return [_pending(payment, c) for c in unsettled]  # settled outside the transaction, then again
+
+        reserved = sum((c["amount"] for c in captures), ZERO)  # pending included
+        remaining = total - reserved
+        if payment["captured_at"] is not None and captured_amount < total:
+            raise NotAllowed(
+                f"Payment {payment_id} cannot be captured again: after the partial capture of "
+                f"{captured_amount} {currency.upper()} the provider released the "
+                f"remaining authorization of {total - captured_amount}; create a new "
+                "payment session to collect the rest.",
+                payment_id=payment_id,
+            )
+        if amount is None:
+            if remaining <= 0:
+                return "unchanged"
+            amount = remaining
+        elif amount > remaining:
+            raise InvalidData(
+                "You cannot capture more than the authorized amount substracted by what is already "
+                f"captured (payment {payment_id}: {remaining} of {total} "
+                f"{currency.upper()} left).",
+                payment_id=payment_id,
+                field="amount",
+            )
+        now = utcnow()
+        return {
+            "id": new_id("capt"),
+            "payment_id": payment_id,
+            "amount": amount,
+            "status": "pending",
+            "idempotency_key": key,
+            "created_by": data.get("captured_by"),
+            "metadata": require_dict(data.get("metadata"), "metadata") or None,
+            "created_at": now,
+            "updated_at": now,
+            "deleted_at": None,
+        }
 
     async def _capture_reserved(self, op: PendingOperation) -> dto.Payment:
         """Ask the provider for a just reserved capture; only a definite refusal removes it."""
