@@ -14,7 +14,7 @@ from paymentgraph import PaymentGraph
 
 SYSTEM = "pp_system_default"
 FLOW_STATEMENTS = {
-    "postgresql": {"BEGIN": 4, "COMMIT": 4, "SELECT": 5, "WITH": 7, "INSERT": 1, "UPDATE": 1},
+    "postgresql": {"BEGIN": 3, "COMMIT": 3, "SELECT": 5, "WITH": 8, "UPDATE": 1},
     "sqlite": {"BEGIN": 7, "COMMIT": 6, "ROLLBACK": 1, "SELECT": 10, "INSERT": 8, "UPDATE": 7},
 }
 

@@ -16,7 +16,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     exists,
-    func,
     insert,
     literal,
     literal_column,
@@ -27,7 +26,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import cast as sql_cast
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymentgraph.db.types import Money, UTCDateTime
@@ -50,14 +48,29 @@ _PAYMENT_LOCKED = _PAYMENT.with_for_update(key_share=True)
 _CAPTURES_FOR_LIMIT = select(
     CAPTURE.c.id, CAPTURE.c.amount, CAPTURE.c.status, CAPTURE.c.idempotency_key
 ).where(CAPTURE.c.payment_id == bindparam("payment_id"), CAPTURE.c.deleted_at.is_(None))
-# The payment (row-locked) with its live captures, one row per capture (capture_* all None: none).
+# The payment with its row version (xmin: a new one with every UPDATE) and its live captures, one row
+# per capture (capture_* all None: none). PostgreSQL only.
 _PAYMENT_WITH_CAPTURES = (
-    select(PAYMENT, *(c.label(f"capture_{c.name}") for c in _CAPTURES_FOR_LIMIT.selected_columns))
+    select(
+        PAYMENT,
+        sql_cast(literal_column("payment.xmin"), String()).label("version"),
+        *(c.label(f"capture_{c.name}") for c in _CAPTURES_FOR_LIMIT.selected_columns),
+    )
     .select_from(
         PAYMENT.outerjoin(CAPTURE, and_(CAPTURE.c.payment_id == PAYMENT.c.id, CAPTURE.c.deleted_at.is_(None)))
     )
     .where(PAYMENT.c.id == bindparam("id"), PAYMENT.c.deleted_at.is_(None))
-    .with_for_update(of=PAYMENT, key_share=True)
+)
+# Locks the payment by writing a new version of it (no column changes), if it is still ``version``.
+_BUMP_PAYMENT = (
+    update(PAYMENT)
+    .where(
+        PAYMENT.c.id == bindparam("guard_payment_id"),
+        PAYMENT.c.deleted_at.is_(None),
+        sql_cast(literal_column("payment.xmin"), String()) == bindparam("guard_version"),
+    )
+    .values(captured_amount=PAYMENT.c.captured_amount)
+    .returning(PAYMENT.c.id)
 )
 _INSERT_PAYMENT = insert(PAYMENT)
 _INSERT_CAPTURE = insert(CAPTURE)
@@ -143,64 +156,37 @@ async def captures_for_limit(conn: AsyncConnection, payment_id: str) -> list[Row
     return list((await conn.execute(_CAPTURES_FOR_LIMIT, {"payment_id": payment_id})).mappings())
 
 
-async def lock_payment_with_captures(
+async def payment_with_captures(
     conn: AsyncConnection, payment_id: str
-) -> tuple[dict[str, Any], list[dict[str, Any]], bool] | None:
-    """The live payment, row-locked, with its live captures (as :func:`captures_for_limit`), and
-    whether those are current; None: no such payment.
-
-    PostgreSQL: one statement, whose read of the captures may predate the lock it waited for (a
-    statement reads as of its start), so they are not current: decide on them, then write with
-    :func:`insert_capture_unless_changed`, or read them again (the lock is held now). SQLite (one writer
-    at a time): the payment and then its captures, current.
-    """
-    if conn.dialect.name != "postgresql":
-        found = await lock_payment(conn, payment_id)
-        if found is None:
-            return None
-        return dict(found), [dict(c) for c in await captures_for_limit(conn, payment_id)], True
+) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    """The live payment with its ``version`` and its live captures (as :func:`captures_for_limit`),
+    read in one statement without a lock (PostgreSQL); None: no such payment. See
+    :func:`reserve_capture_if_unchanged`."""
     rows = (await conn.execute(_PAYMENT_WITH_CAPTURES, {"id": payment_id})).mappings().all()
     if not rows:
         return None
     payment, _ = split_columns(rows[0], "capture_")
     captures = [c for _, c in (split_columns(r, "capture_") for r in rows) if c["id"] is not None]
-    return payment, captures, False
+    return payment, captures
 
 
-def _captures_as_seen(captures: Sequence[Mapping[str, Any]]) -> str:
-    """The live captures' ids and statuses in one string (what a pending capture's limit rests on)."""
-    return ",".join(f"{c['id']}:{c['status']}" for c in sorted(captures, key=lambda c: c["id"]))
+async def reserve_capture_if_unchanged(conn: AsyncConnection, row: Mapping[str, Any], version: str) -> bool:
+    """Insert the capture ``row`` under its payment's row lock if the payment is still at ``version``;
+    False (nothing written): it changed since it was read. One statement (PostgreSQL).
 
-
-# The same string computed by PostgreSQL for the payment ``guard_payment_id`` (ids in byte order).
-_CAPTURES_NOW = (
-    select(
-        func.coalesce(
-            func.string_agg(
-                CAPTURE.c.id.concat(":").concat(CAPTURE.c.status),
-                aggregate_order_by(literal_column("','"), CAPTURE.c.id.collate("C")),
-            ),
-            "",
-        )
-    )
-    .where(CAPTURE.c.payment_id == bindparam("guard_payment_id"), CAPTURE.c.deleted_at.is_(None))
-    .scalar_subquery()
-)
-
-
-async def insert_capture_unless_changed(
-    conn: AsyncConnection, row: Mapping[str, Any], seen: Sequence[Mapping[str, Any]]
-) -> bool:
-    """Insert the capture ``row`` if its payment's live captures are still ``seen`` (ids and statuses);
-    False (nothing written) if they changed. One statement; call it under the payment's lock."""
-    if conn.dialect.name != "postgresql":
-        await insert_capture(conn, row)  # SQLite's single writer: ``seen`` was read in this transaction
-        return True
+    The statement takes the payment's lock by writing a new version of the row and inserts only if the
+    version it locked is the one the caller's decision was made on (a concurrent writer that committed
+    meanwhile fails the check, also when the statement waited for its lock: PostgreSQL re-checks the
+    condition on the newest version). It holds because every new or restored capture of a payment is
+    written with a new version of its payment: here, with the payment itself (authorize), or with its
+    payment's restore; a capture removed meanwhile only leaves more to capture.
+    """
+    bumped = _BUMP_PAYMENT.cte("locked_payment")
     values = select(*(literal(v, CAPTURE.c[k].type).label(k) for k, v in row.items())).where(
-        literal(_captures_as_seen(seen), String()).op("=")(_CAPTURES_NOW)
+        exists(select(bumped.c.id))
     )
     stmt = insert(CAPTURE).from_select(list(row), values).returning(CAPTURE.c.id)
-    params = {"guard_payment_id": row["payment_id"]}
+    params = {"guard_payment_id": row["payment_id"], "guard_version": version}
     return (await conn.execute(stmt, params)).first() is not None
 
 

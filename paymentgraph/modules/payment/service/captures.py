@@ -50,6 +50,8 @@ from paymentgraph.modules.payment.service.recompute import recompute_locked
 from paymentgraph.money import parse_amount
 
 ZERO = Decimal(0)
+# Optimistic reservations that may find the payment changed before one takes its lock and waits.
+_READS_BEFORE_LOCKING = 3
 
 
 @dataclass(frozen=True)
@@ -103,35 +105,50 @@ class CapturesMixin(SettlementMixin):
         )
 
     async def _reserve_capture(self, payment_id: str, data: dict[str, Any], *, settle_first: bool) -> _Step:
-        """Under the payment's lock: validate, and write the pending capture unless something comes first."""
+        """Validate, and write the pending capture under the payment's lock unless something comes first."""
+        if self._autocommit is not None and data.get("is_captured") is not True:
+            step = await self._reserve_in_one_statement(payment_id, data, settle_first=settle_first)
+            if step is not None:
+                return step
         async with write_transaction(self.sessionmaker) as session:
             conn = await session.connection()
-            locked = await payment_rows.lock_payment_with_captures(conn, payment_id)
-            if locked is None:
+            payment = await payment_rows.lock_payment(conn, payment_id)
+            if payment is None:
                 raise not_found("Payment", payment_id)
-            payment, captures, current = locked
-            while True:
-                # Decided on the captures read with the lock, which on PostgreSQL may predate it: only
-                # an insert that finds them unchanged stands; anything else is decided again on a read
-                # made under the lock (current).
-                try:
-                    decision = self._decide_capture(payment, captures, data, settle_first=settle_first)
-                except DomainError:
-                    if current:
-                        raise
-                    decision = None
-                if isinstance(decision, dict):
-                    if await payment_rows.insert_capture_unless_changed(conn, decision, captures):
-                        break
-                elif decision is not None and current:
-                    if isinstance(decision, str):  # "unchanged"
-                        return await self._payment_with_children(conn, payment)
-                    return decision
-                captures = [dict(c) for c in await payment_rows.captures_for_limit(conn, payment_id)]
-                current = True
+            # Read under the payment's lock, so concurrent captures see each other's reservations.
+            captures = await payment_rows.captures_for_limit(conn, payment_id)
+            decision = self._decide_capture(payment, captures, data, settle_first=settle_first)
+            if isinstance(decision, str):  # "unchanged"
+                return await self._payment_with_children(conn, payment)
+            if not isinstance(decision, dict):
+                return decision
+            await payment_rows.insert_capture(conn, decision)
             if data.get("is_captured") is True:
                 return await self._apply_capture(session, payment_id, decision["id"], PaymentOutput())
             return _Reserved(_pending(payment, decision))
+
+    async def _reserve_in_one_statement(
+        self, payment_id: str, data: dict[str, Any], *, settle_first: bool
+    ) -> _Step | None:
+        """PostgreSQL: decide on one read, then insert the pending capture with one statement that takes
+        the payment's lock and writes only if the payment is still as read (autocommit: no BEGIN or
+        COMMIT). Anything but an insert is decided on that read alone: one consistent snapshot, as if
+        the request had run then. None: the payment kept changing, take the lock instead."""
+        assert self._autocommit is not None
+        async with self._autocommit.connect() as conn:
+            for _ in range(_READS_BEFORE_LOCKING):
+                found = await payment_rows.payment_with_captures(conn, payment_id)
+                if found is None:
+                    raise not_found("Payment", payment_id)
+                payment, captures = found
+                decision = self._decide_capture(payment, captures, data, settle_first=settle_first)
+                if isinstance(decision, str):  # "unchanged"
+                    return await self._payment_with_children(conn, payment)
+                if not isinstance(decision, dict):
+                    return decision
+                if await payment_rows.reserve_capture_if_unchanged(conn, decision, payment["version"]):
+                    return _Reserved(_pending(payment, decision))
+        return None
 
     def _decide_capture(
         self, payment: Columns, captures: Sequence[Columns], data: dict[str, Any], *, settle_first: bool
