@@ -176,7 +176,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     from paymentgraph.schema import create_schema
-    from paymentgraph.schema.build import sdl
+    from paymentgraph.schema.sdl import sdl
 
     text = sdl(create_schema())
     if args.output in (None, "-"):

@@ -53,9 +53,10 @@ ALLOWED = {
 }
 
 
-def _imports(path: Path, root: Path = PACKAGE) -> list[str]:
+def _imports(path: Path, root: Path = PACKAGE, modules: set[str] | None = None) -> list[str]:
     """Every module ``path`` imports, TYPE_CHECKING and function-level imports included; relative
-    imports resolved against the file's package (``from ..query import x`` counts as paymentgraph.query)."""
+    imports resolved against the file's package (``from ..query import x`` counts as paymentgraph.query).
+    With ``modules``, ``from package import submodule`` counts as the submodule, not the package."""
     tree = ast.parse(path.read_text(), str(path))
     package = ["paymentgraph", *path.relative_to(root).parent.parts]
     names: list[str] = []
@@ -68,11 +69,13 @@ def _imports(path: Path, root: Path = PACKAGE) -> list[str]:
             else:
                 anchor = package[: len(package) - (node.level - 1)]
                 base = ".".join([*anchor, *([node.module] if node.module else [])])
-            # "from paymentgraph import PaymentGraph" imports the package's root; name what it takes.
-            names += [base] if node.module else [f"{base}.{alias.name}" for alias in node.names]
-            if node.level == 0 and base == "paymentgraph":
-                names.append("paymentgraph")
-    return names
+            for alias in node.names:
+                submodule = f"{base}.{alias.name}"
+                if modules is not None:
+                    names.append(submodule if submodule in modules else base)
+                else:
+                    names.append(base if node.module else submodule)
+    return list(dict.fromkeys(names))
 
 
 def _python_files(layer: str) -> list[Path]:
@@ -132,3 +135,34 @@ def test_relative_imports_are_resolved(tmp_path: Path) -> None:
         "paymentgraph.query.graph",
         "paymentgraph.connection",
     ]
+
+
+def _module_name(path: Path) -> str:
+    parts = ["paymentgraph", *path.relative_to(PACKAGE).with_suffix("").parts]
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def test_no_module_imports_itself_back() -> None:
+    """No import cycle anywhere in the package, counting TYPE_CHECKING and function-level imports:
+    a cycle is two modules that each need the other to be understood."""
+    files = [p for p in PACKAGE.rglob("*.py") if "migrations/versions" not in str(p)]
+    modules = {_module_name(p) for p in files}
+    graph = {
+        _module_name(p): {n for n in _imports(p, modules=modules) if n in modules and n != _module_name(p)}
+        for p in files
+    }
+    cycles: list[str] = []
+    done: set[str] = set()
+
+    def visit(module: str, path: list[str]) -> None:
+        for imported in sorted(graph[module]):
+            if imported in path:
+                cycles.append(" -> ".join([*path[path.index(imported) :], imported]))
+            elif imported not in done:
+                visit(imported, [*path, imported])
+        done.add(module)
+
+    for module in sorted(graph):
+        if module not in done:
+            visit(module, [module])
+    assert cycles == []

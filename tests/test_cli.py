@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 from paymentgraph.cli import parser
 from paymentgraph.connection import PaymentGraph
 from paymentgraph.schema import create_schema
-from paymentgraph.schema.build import sdl
+from paymentgraph.schema.sdl import sdl
 from paymentgraph.seed import STATES
 
 START_TIMEOUT = 90  # seconds; a guard against a hung process, not a speed assertion

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import strawberry
@@ -17,9 +16,10 @@ from paymentgraph.links.registry import Registry, default_registry
 from paymentgraph.schema.filters import FilterSpec, filter_input
 from paymentgraph.schema.links import EdgeField, edge_fields
 from paymentgraph.schema.ordering import OrderSpec, SortDirection, order_input
+from paymentgraph.schema.plans import TYPES_KEY, SelectionCache
 from paymentgraph.schema.queries import query_type
 from paymentgraph.schema.scalars import SCALAR_MAP
-from paymentgraph.schema.selection import TYPES_KEY, SelectionCache, read_loaded
+from paymentgraph.schema.selection import read_loaded, variables_in
 from paymentgraph.schema.types import (
     DeleteResult,
     FieldPlan,
@@ -33,8 +33,6 @@ from paymentgraph.schema.types import (
 )
 from paymentgraph.schema.validation import Validation
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SDL_PATH = REPO_ROOT / "schema.graphql"
 DEFAULT_EXTENSIONS: tuple[Any, ...] = (ParserCache, Validation)
 _HOLDER_COLUMNS = ("id", "provider_id", "external_id", "email", "data", "metadata")
 # The entities the Subscription root serves (a registry without them gets no Subscription type).
@@ -53,7 +51,7 @@ class TypeRegistry:
         self.plans: dict[str, TypePlan] = {}  # GraphQL object type name -> plan
         self.filter_specs: dict[str, FilterSpec] = {}
         self.order_specs: dict[str, OrderSpec] = {}
-        self.selections = SelectionCache()
+        self.selections = SelectionCache(variables_in)
         self.delete_result: type = DeleteResult
         self.payment_method: type = PaymentMethod
         # (type name, field name) -> graphql-core resolver, installed on the built schema.
@@ -215,26 +213,3 @@ def build_schema(
 def types_of(schema: strawberry.Schema) -> TypeRegistry:
     """The TypeRegistry a schema was built from."""
     return schema._schema.extensions[TYPES_KEY]
-
-
-def sdl(schema: strawberry.Schema) -> str:
-    """The schema's SDL, as committed in ``schema.graphql``."""
-    return schema.as_str().rstrip("\n") + "\n"
-
-
-def write_sdl(path: Path | str = SDL_PATH, schema: strawberry.Schema | None = None) -> Path:
-    """Write the served SDL to ``path`` (the full schema: ``paymentgraph.schema.create_schema()``)."""
-    if schema is None:
-        schema = served_schema()
-    target = Path(path)
-    target.write_text(sdl(schema), encoding="utf-8")
-    return target
-
-
-def served_schema() -> strawberry.Schema:
-    """The full served schema when the app's factory exists, else the generated read schema."""
-    try:
-        from paymentgraph.schema import create_schema
-    except ImportError:
-        return build_schema()
-    return create_schema()

@@ -34,7 +34,7 @@ from graphql import (
 from paymentgraph.db.reach import ADMIN_ONLY, EVERYONE, SIGNED_IN, Scope
 
 if TYPE_CHECKING:
-    from paymentgraph.schema.build import TypeRegistry
+    from paymentgraph.schema.plans import ReadTypes
 
 REACH_KEY = "paymentgraph_reach"  # where create_schema leaves the ReachTable on the GraphQL schema
 
@@ -167,7 +167,7 @@ def refused_fields(
 
 
 def build_reach_table(
-    types: TypeRegistry,
+    types: ReadTypes,
     mutations: Iterable[Any],
     type_reach: Mapping[str, frozenset[Scope]],
     schema: GraphQLSchema,

@@ -10,9 +10,8 @@ plan as parameters.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from graphql import (
     FieldNode,
@@ -36,46 +35,10 @@ from paymentgraph.query.selection import Child, Request, Selection
 from paymentgraph.schema.context import principal_of
 from paymentgraph.schema.filters import convert_filter
 from paymentgraph.schema.ordering import convert_order
-
-if TYPE_CHECKING:
-    from paymentgraph.schema.build import TypeRegistry
+from paymentgraph.schema.plans import ReadTypes, type_registry
 
 MAX_TAKE = 1000
 DEFAULT_TAKE = 20
-TYPES_KEY = "paymentgraph_types"  # where build_schema leaves the TypeRegistry on the GraphQL schema
-_CACHE_SIZE = 512
-
-
-class SelectionCache:
-    """A bounded LRU of built selections; entries keep their field node alive, so ids are not reused."""
-
-    def __init__(self, size: int = _CACHE_SIZE) -> None:
-        self.size = size
-        self._entries: OrderedDict[tuple[Any, ...], tuple[FieldNode, Selection]] = OrderedDict()
-        # Per field node: the variables its selection set reads (the node kept alive, as above).
-        self._variables: OrderedDict[int, tuple[FieldNode, tuple[str, ...]]] = OrderedDict()
-
-    def variables_used(self, nodes: list[FieldNode], fragments: Mapping[str, Any]) -> tuple[str, ...]:
-        entry = self._variables.get(id(nodes[0]))
-        if entry is not None and entry[0] is nodes[0]:
-            return entry[1]
-        names = _variables_in(nodes, fragments)
-        self._variables[id(nodes[0])] = (nodes[0], names)
-        if len(self._variables) > self.size:
-            self._variables.popitem(last=False)
-        return names
-
-    def get(self, key: tuple[Any, ...], node: FieldNode) -> Selection | None:
-        entry = self._entries.get(key)
-        if entry is None or entry[0] is not node:
-            return None
-        self._entries.move_to_end(key)
-        return entry[1]
-
-    def put(self, key: tuple[Any, ...], node: FieldNode, selection: Selection) -> None:
-        self._entries[key] = (node, selection)
-        if len(self._entries) > self.size:
-            self._entries.popitem(last=False)
 
 
 def raw_info(info: Any) -> GraphQLResolveInfo:
@@ -85,10 +48,6 @@ def raw_info(info: Any) -> GraphQLResolveInfo:
 
 def _coerced(variables: Any) -> dict[str, Any]:
     return variables if isinstance(variables, dict) else variables.coerced
-
-
-def type_registry(info: GraphQLResolveInfo) -> TypeRegistry:
-    return info.schema.extensions[TYPES_KEY]
 
 
 def check_take(value: Any, where: str) -> int | None:
@@ -126,7 +85,7 @@ def selection_for(info: Any, type_name: str, field_nodes: list[FieldNode] | None
     return selection
 
 
-def _variables_in(nodes: list[FieldNode], fragments: Mapping[str, Any]) -> tuple[str, ...]:
+def variables_in(nodes: list[FieldNode], fragments: Mapping[str, Any]) -> tuple[str, ...]:
     """The variables read by the selection sets of ``nodes`` (arguments and directives, through
     fragments), in first-use order; the nodes' own arguments are not part of their selection."""
     names: dict[str, None] = {}
@@ -168,7 +127,7 @@ def _variables_in(nodes: list[FieldNode], fragments: Mapping[str, Any]) -> tuple
 
 
 class _Walker:
-    def __init__(self, info: GraphQLResolveInfo, types: TypeRegistry) -> None:
+    def __init__(self, info: GraphQLResolveInfo, types: ReadTypes) -> None:
         self.info = info
         self.types = types
         # Strawberry hands resolvers the plain coerced dict; graphql-core's helpers want its container.
@@ -355,7 +314,7 @@ async def load_page(
     return {"items": result["data"], "count": count, "skip": skip, "take": take}
 
 
-def _check_entity(types: TypeRegistry, type_name: str, entity: str) -> None:
+def _check_entity(types: ReadTypes, type_name: str, entity: str) -> None:
     plan = types.plans.get(type_name)
     if plan is None or plan.entity != entity:
         raise TypeError(f"the resolving field returns {type_name}, not the {entity} entity")

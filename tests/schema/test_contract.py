@@ -34,7 +34,7 @@ from graphql import (
     print_ast,
 )
 
-from paymentgraph.schema.build import SDL_PATH, sdl, served_schema
+from paymentgraph.schema.sdl import SDL_PATH, sdl, served_schema
 
 REPO_ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").exists())
 CONTRACT_DIR = REPO_ROOT / "contract"
