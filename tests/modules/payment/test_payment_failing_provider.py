@@ -30,6 +30,7 @@ async def test_failed_capture_leaves_no_capture(pgf: PaymentGraph, make_payment)
     assert await pgf.payment.list_captures() == []
     after = await pgf.payment.retrieve_payment(payment.id)
     assert (after.captured_amount, after.captured_at) == (Decimal(0), None)
+    assert after == payment  # the reservation's lock on the payment changed none of its fields
     col = await pgf.payment.retrieve_payment_collection(payment.payment_collection_id)
     assert (col.captured_amount, col.status) == (Decimal(0), "authorized")
 

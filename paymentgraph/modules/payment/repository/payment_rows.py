@@ -69,7 +69,8 @@ _BUMP_PAYMENT = (
         PAYMENT.c.deleted_at.is_(None),
         sql_cast(literal_column("payment.xmin"), String()) == bindparam("guard_version"),
     )
-    .values(captured_amount=PAYMENT.c.captured_amount)
+    # Both given, so that no column changes (updated_at would otherwise take its onupdate value).
+    .values(captured_amount=PAYMENT.c.captured_amount, updated_at=PAYMENT.c.updated_at)
     .returning(PAYMENT.c.id)
 )
 _INSERT_PAYMENT = insert(PAYMENT)
