@@ -77,12 +77,10 @@ class Relation:
 @dataclass(frozen=True)
 class EntityDef:
     name: str  # snake_case, e.g. "payment_collection"
-    module: str  # the owning module's key, e.g. "payment"
     table: Table
     graphql_name: str  # e.g. "PaymentCollection"
     fields: tuple[Field, ...]
     relations: tuple[Relation, ...] = ()
-    id_prefix: str | None = None
     plural: str | None = None  # defaults to name + "s"
     soft_delete: bool = True  # reads skip rows whose deleted_at is set
     primary_key: str = "id"
@@ -94,20 +92,10 @@ class EntityDef:
     def plural_name(self) -> str:
         return self.plural or f"{self.name}s"
 
-    @property
-    def linkable_key(self) -> str:
-        return f"{self.name}_{self.primary_key}"
-
     def field(self, name: str) -> Field | None:
         for f in self.fields:
             if f.name == name:
                 return f
-        return None
-
-    def relation(self, name: str) -> Relation | None:
-        for r in self.relations:
-            if r.name == name:
-                return r
         return None
 
     def column(self, name: str) -> Column[Any]:

@@ -8,10 +8,8 @@ from paymentgraph.events.outbox import OutboxEvent
 
 EVENT = EntityDef(
     name="event",
-    module="events",
     table=OutboxEvent.__table__,  # type: ignore[arg-type]
     graphql_name="Event",
-    id_prefix="evt",
     soft_delete=False,
     description="A domain event, written in the same transaction as the change it describes.",
     fields=(

@@ -67,7 +67,6 @@ def link_entity(link: LinkDefinition, table: Table) -> EntityDef:
     """A stored link's rows as an entity of their own (Medusa's ``cart_payment_collection`` entry point)."""
     return EntityDef(
         name=link.table_name,
-        module="link",
         table=table,
         graphql_name="Link" + link.name,
         fields=(

@@ -9,10 +9,8 @@ from paymentgraph.modules.cart import models
 
 LINE_ITEM = EntityDef(
     name="line_item",
-    module="cart",
     table=models.LineItem.__table__,  # type: ignore[arg-type]
     graphql_name="LineItem",
-    id_prefix="cali",
     fields=(
         Field("id", K.ID),
         Field("cart_id", K.ID),
@@ -26,10 +24,8 @@ LINE_ITEM = EntityDef(
 
 CART = EntityDef(
     name="cart",
-    module="cart",
     table=models.Cart.__table__,  # type: ignore[arg-type]
     graphql_name="Cart",
-    id_prefix="cart",
     fields=(
         Field("id", K.ID),
         Field("email", K.STRING, nullable=True),

@@ -9,10 +9,8 @@ from paymentgraph.modules.customer import models
 
 CUSTOMER = EntityDef(
     name="customer",
-    module="customer",
     table=models.Customer.__table__,  # type: ignore[arg-type]
     graphql_name="Customer",
-    id_prefix="cus",
     fields=(
         Field("id", K.ID),
         Field("email", K.STRING),

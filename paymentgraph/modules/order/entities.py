@@ -9,10 +9,8 @@ from paymentgraph.modules.order import models
 
 ORDER = EntityDef(
     name="order",
-    module="order",
     table=models.Order.__table__,  # type: ignore[arg-type]
     graphql_name="Order",
-    id_prefix="order",
     fields=(
         Field("id", K.ID),
         Field("display_id", K.INT),
@@ -36,10 +34,8 @@ ORDER = EntityDef(
 
 ORDER_LINE_ITEM = EntityDef(
     name="order_line_item",
-    module="order",
     table=models.OrderLineItem.__table__,  # type: ignore[arg-type]
     graphql_name="OrderLineItem",
-    id_prefix="ordli",
     fields=(
         Field("id", K.ID),
         Field("order_id", K.ID),
@@ -53,10 +49,8 @@ ORDER_LINE_ITEM = EntityDef(
 
 ORDER_CLAIM = EntityDef(
     name="order_claim",
-    module="order",
     table=models.OrderClaim.__table__,  # type: ignore[arg-type]
     graphql_name="OrderClaim",
-    id_prefix="claim",
     fields=(
         Field("id", K.ID),
         Field("order_id", K.ID),
@@ -69,10 +63,8 @@ ORDER_CLAIM = EntityDef(
 
 ORDER_EXCHANGE = EntityDef(
     name="order_exchange",
-    module="order",
     table=models.OrderExchange.__table__,  # type: ignore[arg-type]
     graphql_name="OrderExchange",
-    id_prefix="exc",
     fields=(
         Field("id", K.ID),
         Field("order_id", K.ID),

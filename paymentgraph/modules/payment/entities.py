@@ -46,10 +46,8 @@ _TIMESTAMPS = (Field("created_at", K.DATETIME), Field("updated_at", K.DATETIME))
 
 PAYMENT_COLLECTION = EntityDef(
     name="payment_collection",
-    module="payment",
     table=models.PaymentCollection.__table__,  # type: ignore[arg-type]
     graphql_name="PaymentCollection",
-    id_prefix="pay_col",
     fields=(
         Field("id", K.ID),
         Field("currency_code", K.STRING, lowercase=True),
@@ -73,10 +71,8 @@ PAYMENT_COLLECTION = EntityDef(
 
 PAYMENT_SESSION = EntityDef(
     name="payment_session",
-    module="payment",
     table=models.PaymentSession.__table__,  # type: ignore[arg-type]
     graphql_name="PaymentSession",
-    id_prefix="payses",
     fields=(
         Field("id", K.ID),
         Field("payment_collection_id", K.ID),
@@ -98,10 +94,8 @@ PAYMENT_SESSION = EntityDef(
 
 PAYMENT = EntityDef(
     name="payment",
-    module="payment",
     table=models.Payment.__table__,  # type: ignore[arg-type]
     graphql_name="Payment",
-    id_prefix="pay",
     fields=(
         Field("id", K.ID),
         Field("payment_collection_id", K.ID),
@@ -141,10 +135,8 @@ PAYMENT = EntityDef(
 
 CAPTURE = EntityDef(
     name="capture",
-    module="payment",
     table=models.Capture.__table__,  # type: ignore[arg-type]
     graphql_name="Capture",
-    id_prefix="capt",
     fields=(
         Field("id", K.ID),
         Field("payment_id", K.ID),
@@ -166,10 +158,8 @@ CAPTURE = EntityDef(
 
 REFUND_REASON = EntityDef(
     name="refund_reason",
-    module="payment",
     table=models.RefundReason.__table__,  # type: ignore[arg-type]
     graphql_name="RefundReason",
-    id_prefix="refr",
     fields=(
         Field("id", K.ID),
         Field("label", K.STRING),
@@ -183,10 +173,8 @@ REFUND_REASON = EntityDef(
 
 REFUND = EntityDef(
     name="refund",
-    module="payment",
     table=models.Refund.__table__,  # type: ignore[arg-type]
     graphql_name="Refund",
-    id_prefix="ref",
     fields=(
         Field("id", K.ID),
         Field("payment_id", K.ID),
@@ -214,10 +202,8 @@ REFUND = EntityDef(
 
 DISPUTE = EntityDef(
     name="dispute",
-    module="payment",
     table=models.Dispute.__table__,  # type: ignore[arg-type]
     graphql_name="Dispute",
-    id_prefix="disp",
     fields=(
         Field("id", K.ID),
         Field("payment_id", K.ID),
@@ -235,7 +221,6 @@ DISPUTE = EntityDef(
 
 PAYMENT_PROVIDER = EntityDef(
     name="payment_provider",
-    module="payment",
     table=models.PaymentProvider.__table__,  # type: ignore[arg-type]
     graphql_name="PaymentProvider",
     fields=(Field("id", K.ID), Field("is_enabled", K.BOOL)),
@@ -243,10 +228,8 @@ PAYMENT_PROVIDER = EntityDef(
 
 ACCOUNT_HOLDER = EntityDef(
     name="account_holder",
-    module="payment",
     table=models.AccountHolder.__table__,  # type: ignore[arg-type]
     graphql_name="AccountHolder",
-    id_prefix="acchld",
     fields=(
         Field("id", K.ID),
         Field("provider_id", K.STRING),

@@ -9,10 +9,8 @@ from paymentgraph.modules.region import models
 
 REGION = EntityDef(
     name="region",
-    module="region",
     table=models.Region.__table__,  # type: ignore[arg-type]
     graphql_name="Region",
-    id_prefix="reg",
     fields=(
         Field("id", K.ID),
         Field("name", K.STRING),
