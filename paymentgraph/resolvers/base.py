@@ -143,9 +143,15 @@ def given(**kwargs: Any) -> dict[str, Any]:
 
 
 async def load(info: Any, entity_name: str, id: str) -> dict[str, Any]:
-    """The mutation's selection set for ``entity_name`` ``id``, loaded through the query graph."""
-    from paymentgraph.schema.selection import load_one
+    """The mutation's selection set for ``entity_name`` ``id``, loaded through the query graph.
 
+    A selection of the id alone needs no read: the service has just written the row, for a caller it
+    let act on it."""
+    from paymentgraph.schema.selection import load_one, only_the_key
+
+    key = only_the_key(info, entity_name)
+    if key is not None:
+        return {key: id}
     row = await load_one(info, entity_name, id)
     if row is None:
         # Written a moment ago and gone now: deleted concurrently.

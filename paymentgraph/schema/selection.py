@@ -230,6 +230,17 @@ async def load_one(
     return rows[0] if rows else None
 
 
+def only_the_key(info: Any, entity: str) -> str | None:
+    """The primary key's name when the resolving field selects nothing of ``entity`` but its key."""
+    raw = raw_info(info)
+    type_name = get_named_type(raw.return_type).name
+    types = type_registry(raw)
+    _check_entity(types, type_name, entity)
+    primary_key = types.registry.entities[entity].primary_key
+    selection = selection_for(raw, type_name)
+    return primary_key if not selection.children and selection.columns <= {primary_key} else None
+
+
 async def load_nested(
     info: Any, field_name: str, entity: str, id: str, *, principal: Principal | None = None
 ) -> dict[str, Any] | None:
