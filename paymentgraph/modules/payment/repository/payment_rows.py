@@ -73,6 +73,11 @@ _BUMP_PAYMENT = (
     .values(captured_amount=PAYMENT.c.captured_amount, updated_at=PAYMENT.c.updated_at)
     .returning(PAYMENT.c.id)
 )
+_NEW_VERSION = (
+    update(PAYMENT)
+    .where(PAYMENT.c.id == bindparam("pk"))
+    .values(captured_amount=PAYMENT.c.captured_amount, updated_at=PAYMENT.c.updated_at)
+)
 _INSERT_PAYMENT = insert(PAYMENT)
 _INSERT_CAPTURE = insert(CAPTURE)
 # Without .values(): the SET clause is the columns of the parameters given ("pk" is the key).
@@ -189,6 +194,15 @@ async def reserve_capture_if_unchanged(conn: AsyncConnection, row: Mapping[str, 
     stmt = insert(CAPTURE).from_select(list(row), values).returning(CAPTURE.c.id)
     params = {"guard_payment_id": row["payment_id"], "guard_version": version}
     return (await conn.execute(stmt, params)).first() is not None
+
+
+async def new_payment_version(conn: AsyncConnection, payment_id: str) -> None:
+    """Give the (locked) payment a new row version without changing a value (PostgreSQL; a no-op on
+    SQLite, which has no optimistic reservation). A capture written under the lock must come with one:
+    :func:`reserve_capture_if_unchanged` trusts a payment still at the version it read, and a row lock
+    alone (SELECT ... FOR NO KEY UPDATE) leaves the version as it was."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(_NEW_VERSION, {"pk": payment_id})
 
 
 async def insert_payment(conn: AsyncConnection, row: Mapping[str, Any]) -> None:

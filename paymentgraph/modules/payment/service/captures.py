@@ -123,6 +123,8 @@ class CapturesMixin(SettlementMixin):
             if not isinstance(decision, dict):
                 return decision
             await payment_rows.insert_capture(conn, decision)
+            # Optimistic reservations that read the payment before this lock must see it changed.
+            await payment_rows.new_payment_version(conn, payment_id)
             if data.get("is_captured") is True:
                 return await self._apply_capture(session, payment_id, decision["id"], PaymentOutput())
             return _Reserved(_pending(payment, decision))
