@@ -102,11 +102,14 @@ def _summary(rows: list[NestedRow], flow_rows: list[flows.FlowRow], load: list[L
     first = next((r for r in load if r.workers == 1 and r.connections == 16), None)
     rps = f"{first.rps:.1f}" if first else "n/a"
     p99 = f"{first.p99_ms:.0f}" if first else "n/a"
+    # Errors and dropped connections at 64 connections, one worker (503 answers are not errors).
+    at_64 = next((r for r in load if r.workers == 1 and r.connections == 64), None)
+    errors_64 = str(at_64.errors) if at_64 else "n/a"
     return (
         f"summary: nested_ratio_n10={ratio[10]:.2f} nested_ratio_n100={ratio[100]:.2f} "
         f"nested_ratio_n1000={ratio[1000]:.2f} statements_n100={statements} flows_per_s={flows_per_s:.1f} "
         f"statements_per_flow={python_pg.with_control} "
-        f"http_rps_n100={rps} http_p99_ms_n100={p99}"
+        f"http_rps_n100={rps} http_p99_ms_n100={p99} http_errors_c64={errors_64}"
     )
 
 
