@@ -38,6 +38,11 @@ async def test_values_are_bound_into_one_plan_per_shape(world: Any) -> None:
     for listed, expected in ((["pc_2"], ["pc_2"]), (["pc_1", "pc_3", "pc_x"], ["pc_1", "pc_3"])):
         assert ids(await graph.graph("payment_collection", ["id"], filters={"id": listed})) == expected
     assert graph.cached_plans == 3
+    # Money in a list compares as money on both databases (40 equals the stored 40.00).
+    for listed, expected in ((["40", "7"], ["pc_1", "pc_4"]), (["15.5"], ["pc_3"]), ([], [])):
+        result = await graph.graph("payment_collection", ["id"], filters={"amount": {"$in": listed}})
+        assert ids(result) == expected, listed
+    assert graph.cached_plans == 5  # an empty list is its own shape (no parameter: nothing matches)
 
 
 async def test_pages_and_nested_arguments_are_bound(world: Any) -> None:
