@@ -13,22 +13,25 @@ from paymentgraph.config import Settings
 from paymentgraph.links.registry import Registry
 from paymentgraph.schema.auth import AuthExtension
 from paymentgraph.schema.errors import ErrorExtension, quiet_process_errors
-from paymentgraph.schema.limits import DocumentSizeLimit, Limits, QueryLimits
+from paymentgraph.schema.limit_guards import DocumentSizeLimit, QueryLimits
+from paymentgraph.schema.limits import Limits
 from paymentgraph.schema.nul_guard import NulGuard
 from paymentgraph.schema.operation import SingleOperationGuard
 from paymentgraph.schema.validation import Validation
+from paymentgraph.schema.verdicts import DocumentVerdicts
 
 
 def extensions(settings: Settings) -> list[Any]:
     """The schema extensions, in the order they must run (as factories: one instance per request)."""
     limits = Limits.from_settings(settings)
+    limit_verdicts = DocumentVerdicts()  # one for the schema: the extensions are made per request
     return [
         ErrorExtension,  # first in, last out: sees every other extension's errors
         lambda: DocumentSizeLimit(limits),  # before ParserCache: a huge document is refused unparsed
         ParserCache,
         # Before validation: graphql-core's rules are not linear in the document, so only documents
         # within the limits are validated (schema/validation.py).
-        lambda: QueryLimits(limits),
+        lambda: QueryLimits(limits, limit_verdicts),
         Validation,  # before the guards: they check only documents that validate
         SingleOperationGuard,  # before auth: it checks the operation that will run
         NulGuard,

@@ -27,6 +27,7 @@ from paymentgraph.identity.principal import Principal
 from paymentgraph.identity.tokens import bearer_token
 from paymentgraph.schema.context import principal_of
 from paymentgraph.schema.reach import REACH_KEY, ReachTable, refused_fields
+from paymentgraph.schema.verdicts import MISSING
 
 __all__ = ["AuthExtension", "bearer_token", "check", "principal_of"]
 
@@ -44,7 +45,10 @@ def check(
         return GraphQLError(
             "This schema serves the admin only", extensions={"code": ErrorCode.UNAUTHENTICATED.value}
         )
-    refused = refused_fields(schema, table, document, operation_name, principal.scope)
+    refused = table.verdicts.get(document, (operation_name, principal.scope))
+    if refused is MISSING:
+        refused = refused_fields(schema, table, document, operation_name, principal.scope)
+        table.verdicts.put(document, (operation_name, principal.scope), refused)
     if not refused:
         return None
     names = ", ".join(refused)

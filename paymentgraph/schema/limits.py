@@ -36,7 +36,6 @@ from graphql import (
     get_named_type,
     value_from_ast_untyped,
 )
-from strawberry.extensions import SchemaExtension
 
 from paymentgraph.config import Settings
 from paymentgraph.errors import ErrorCode
@@ -82,20 +81,8 @@ def too_complex(limit: str, value: int, maximum: int, message: str) -> GraphQLEr
     )
 
 
-def check_document_size(query: str | None, limits: Limits) -> GraphQLError | None:
-    size = len(query.encode()) if query else 0
-    if size > limits.max_document_bytes:
-        return too_complex(
-            "documentBytes",
-            size,
-            limits.max_document_bytes,
-            f"The query document is {size} bytes; the maximum is {limits.max_document_bytes} bytes.",
-        )
-    return None
-
-
 @dataclass
-class _Measure:
+class Measure:
     """What the walker found in one selection set (with everything under it), or in the whole operation."""
 
     depth: int = 0
@@ -107,12 +94,15 @@ class _Measure:
     repeats: int = 0
     nesting: int = 0  # selection sets nested through fragments (the whole operation only)
     visited: int = 0  # selection nodes the walker looked at (the whole operation only): its work
+    # The variables whose values decided a take (the whole operation only): all the measure depends on
+    # besides the document itself.
+    consulted: tuple[str, ...] = ()
     # Response keys selected directly in this selection set (through fragments), with their counts, and
     # the largest ``repeats`` of the selection sets under each key.
     keys: dict[str, int] = field(default_factory=dict)
     below: dict[str, int] = field(default_factory=dict)
 
-    def add(self, other: _Measure) -> None:
+    def add(self, other: Measure) -> None:
         """Merge a fragment's or inline fragment's measure into the selection set it is spread in."""
         self.depth = max(self.depth, other.depth)
         self.aliases += other.aliases
@@ -124,7 +114,7 @@ class _Measure:
             self.below[key] = max(self.below.get(key, 0), repeats)
 
 
-class _Over(Exception):
+class Over(Exception):
     """A limit exceeded part-way: the walk stops there, so its work stays bounded."""
 
     def __init__(self, error: GraphQLError) -> None:
@@ -149,7 +139,8 @@ class _Walker:
         self.variables = dict(variables or {})
         self.limits = limits
         self.visited = 0
-        self._memo: dict[tuple[str, str, bool], _Measure] = {}
+        self.consulted: dict[str, None] = {}
+        self._memo: dict[tuple[str, str, bool], Measure] = {}
         self._walking: set[tuple[str, str, bool]] = set()
 
     def _take(self, node: FieldNode, definition: GraphQLField) -> int | None:
@@ -164,13 +155,14 @@ class _Walker:
             if isinstance(value, IntValueNode):
                 return int(value.value)
             if isinstance(value, VariableNode):
+                self.consulted[value.name.value] = None
                 given = self.variables.get(value.name.value)
                 return given if isinstance(given, int) and not isinstance(given, bool) else DEFAULT_LIST_SIZE
             return DEFAULT_LIST_SIZE
         default = argument.default_value
         return default if isinstance(default, int) and not isinstance(default, bool) else DEFAULT_LIST_SIZE
 
-    def _fragment(self, name: str, parent: Any, taken: bool) -> _Measure:
+    def _fragment(self, name: str, parent: Any, taken: bool) -> Measure:
         """A fragment's measure where it is spread (walked once per parent type and list context)."""
         fragment = self.fragments.definitions.get(name)
         key = (name, getattr(parent, "name", ""), taken)
@@ -179,16 +171,16 @@ class _Walker:
             return found
         if fragment is None or key in self._walking:
             # Unknown fragments and cycles: validation refuses them; they add nothing here.
-            return _Measure()
+            return Measure()
         self._walking.add(key)
         found = self.walk(fragment.selection_set, parent, taken)
         self._walking.discard(key)
         self._memo[key] = found
         return found
 
-    def walk(self, selection_set: SelectionSetNode, parent: Any, taken: bool) -> _Measure:
+    def walk(self, selection_set: SelectionSetNode, parent: Any, taken: bool) -> Measure:
         """The measure of one object's selection (depth counted from its fields, at 1)."""
-        found = _Measure()
+        found = Measure()
         named_parent = get_named_type(parent)
         fields = named_parent.fields if isinstance(named_parent, GraphQLObjectType) else {}
         for node in selection_set.selections:
@@ -227,7 +219,7 @@ class _Walker:
             else:
                 # The ``items`` of a root list: the take of the field above already counted them.
                 multiplier = 1
-            child = _Measure()
+            child = Measure()
             if node.selection_set is not None:
                 # A take on a wrapper object (``paymentCollections { items }``) sizes the list inside it.
                 child = self.walk(node.selection_set, field_type, take is not None and not is_list)
@@ -240,14 +232,14 @@ class _Walker:
         self._check_early(found)
         return found
 
-    def _check_early(self, found: _Measure) -> None:
+    def _check_early(self, found: Measure) -> None:
         """Stop at the first selection set over the alias or repeat limits (they only grow from here)."""
         if self.limits is None:
             return
         if found.aliases > self.limits.max_aliases:
-            raise _Over(_aliases_error(found.aliases, self.limits))
+            raise Over(aliases_error(found.aliases, self.limits))
         if found.repeats > self.limits.max_field_repeats:
-            raise _Over(_repeats_error(found.repeats, self.limits))
+            raise Over(repeats_error(found.repeats, self.limits))
 
 
 def _operations(document: DocumentNode, operation_name: str | None) -> Iterator[OperationDefinitionNode]:
@@ -267,14 +259,14 @@ def measure(
     operation_name: str | None,
     variables: Mapping[str, Any] | None,
     limits: Limits | None = None,
-) -> _Measure:
+) -> Measure:
     """Depth, aliases, cost, take, repeats and nesting of the operation to run (fragments resolved).
 
     With ``limits``, a document over the nesting limit is not walked (its measure has only the nesting)
-    and one over the alias or repeat limits raises :class:`_Over` part-way.
+    and one over the alias or repeat limits raises :class:`Over` part-way.
     """
     walker = _Walker(schema, document, variables, limits)
-    total = _Measure()
+    total = Measure()
     # Every definition, used or not: validation walks them all (and gives up past 200 levels).
     for definition in document.definitions:
         if isinstance(definition, (OperationDefinitionNode, FragmentDefinitionNode)):
@@ -296,10 +288,11 @@ def measure(
         total.take = max(total.take, found.take)
         total.repeats = max(total.repeats, found.repeats)
     total.visited = walker.visited
+    total.consulted = tuple(walker.consulted)
     return total
 
 
-def _aliases_error(aliases: int, limits: Limits) -> GraphQLError:
+def aliases_error(aliases: int, limits: Limits) -> GraphQLError:
     return too_complex(
         "aliases",
         aliases,
@@ -309,7 +302,7 @@ def _aliases_error(aliases: int, limits: Limits) -> GraphQLError:
     )
 
 
-def _repeats_error(repeats: int, limits: Limits) -> GraphQLError:
+def repeats_error(repeats: int, limits: Limits) -> GraphQLError:
     return too_complex(
         "fieldRepeats",
         repeats,
@@ -318,85 +311,3 @@ def _repeats_error(repeats: int, limits: Limits) -> GraphQLError:
         f"of its parents); the maximum is {limits.max_field_repeats} (PAYMENTGRAPH_MAX_FIELD_REPEATS). "
         "Select each field once.",
     )
-
-
-def check(
-    schema: GraphQLSchema,
-    document: DocumentNode,
-    operation_name: str | None,
-    variables: Mapping[str, Any] | None,
-    limits: Limits,
-) -> GraphQLError | None:
-    """The first limit this operation breaks, as a QUERY_TOO_COMPLEX error, or None."""
-    try:
-        found = measure(schema, document, operation_name, variables, limits)
-    except _Over as over:
-        return over.error
-    if found.nesting > limits.max_nesting:
-        return too_complex(
-            "nesting",
-            found.nesting,
-            limits.max_nesting,
-            f"The query nests selections {found.nesting} levels deep (counting fragments and inline "
-            f"fragments); the maximum is {limits.max_nesting} (PAYMENTGRAPH_MAX_QUERY_NESTING).",
-        )
-    if found.take > limits.max_take:
-        return too_complex(
-            "take",
-            found.take,
-            limits.max_take,
-            f"take {found.take} is above the maximum of {limits.max_take}.",
-        )
-    if found.depth > limits.max_depth:
-        return too_complex(
-            "depth",
-            found.depth,
-            limits.max_depth,
-            f"The query is {found.depth} levels deep; the maximum depth is {limits.max_depth}.",
-        )
-    if found.aliases > limits.max_aliases:
-        return _aliases_error(found.aliases, limits)
-    if found.repeats > limits.max_field_repeats:
-        return _repeats_error(found.repeats, limits)
-    if found.cost > limits.max_cost:
-        return too_complex(
-            "cost",
-            found.cost,
-            limits.max_cost,
-            f"The query may cost {found.cost} (list fields count once per item of their take); "
-            f"the maximum cost is {limits.max_cost}. Ask for smaller pages, or give nested lists a take "
-            f"(a nested list without one counts as {DEFAULT_LIST_SIZE} items).",
-        )
-    return None
-
-
-class DocumentSizeLimit(SchemaExtension):
-    """Refuses a document larger than ``max_document_bytes`` before it is parsed."""
-
-    def __init__(self, limits: Limits) -> None:
-        super().__init__()
-        self.limits = limits
-
-    def on_parse(self) -> Iterator[None]:
-        error = check_document_size(self.execution_context.query, self.limits)
-        if error is not None:
-            # Raised before parsing: strawberry turns it into the operation's only error.
-            raise error
-        yield
-
-
-class QueryLimits(SchemaExtension):
-    """Refuses an operation over the limits, before validation (which then sees bounded documents only)."""
-
-    def __init__(self, limits: Limits) -> None:
-        super().__init__()
-        self.limits = limits
-
-    def on_validate(self) -> Iterator[None]:
-        ctx = self.execution_context
-        document = ctx.graphql_document
-        if document is not None and not ctx.pre_execution_errors:
-            error = check(ctx.schema._schema, document, ctx.operation_name, ctx.variables, self.limits)
-            if error is not None:
-                ctx.pre_execution_errors = [error]
-        yield

@@ -32,6 +32,7 @@ from graphql import (
 )
 
 from paymentgraph.db.reach import ADMIN_ONLY, EVERYONE, SIGNED_IN, Scope
+from paymentgraph.schema.verdicts import DocumentVerdicts
 
 if TYPE_CHECKING:
     from paymentgraph.schema.plans import ReadTypes
@@ -59,6 +60,8 @@ class ReachTable:
         default_factory=lambda: {op: {} for op in OperationType}
     )
     fields: dict[str, dict[str, frozenset[Scope]]] = field(default_factory=dict)
+    # What each scope may not select, per document and operation (decided once per document).
+    verdicts: DocumentVerdicts = field(default_factory=DocumentVerdicts, compare=False, repr=False)
 
     def declare_type(self, type_name: str, names: Iterable[str], scopes: frozenset[Scope]) -> None:
         declared = self.fields.setdefault(type_name, {})
