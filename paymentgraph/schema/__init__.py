@@ -18,13 +18,13 @@ from paymentgraph.schema.limits import Limits
 from paymentgraph.schema.nul_guard import NulGuard
 from paymentgraph.schema.operation import SingleOperationGuard
 from paymentgraph.schema.validation import Validation
-from paymentgraph.schema.verdicts import DocumentVerdicts
+from paymentgraph.schema.verdicts import NodeCache
 
 
 def extensions(settings: Settings) -> list[Any]:
     """The schema extensions, in the order they must run (as factories: one instance per request)."""
     limits = Limits.from_settings(settings)
-    limit_verdicts = DocumentVerdicts()  # one for the schema: the extensions are made per request
+    limit_verdicts = NodeCache()  # one for the schema: the extensions are made per request
     return [
         ErrorExtension,  # first in, last out: sees every other extension's errors
         lambda: DocumentSizeLimit(limits),  # before ParserCache: a huge document is refused unparsed

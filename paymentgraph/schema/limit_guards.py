@@ -24,7 +24,7 @@ from paymentgraph.schema.limits import (
     repeats_error,
     too_complex,
 )
-from paymentgraph.schema.verdicts import MISSING, DocumentVerdicts
+from paymentgraph.schema.verdicts import MISSING, NodeCache
 
 
 def check_document_size(query: str | None, limits: Limits) -> GraphQLError | None:
@@ -45,7 +45,7 @@ def check(
     operation_name: str | None,
     variables: Mapping[str, Any] | None,
     limits: Limits,
-    verdicts: DocumentVerdicts | None = None,
+    verdicts: NodeCache | None = None,
 ) -> GraphQLError | None:
     """The first limit this operation breaks, as a QUERY_TOO_COMPLEX error, or None.
 
@@ -135,7 +135,7 @@ class DocumentSizeLimit(SchemaExtension):
 class QueryLimits(SchemaExtension):
     """Refuses an operation over the limits, before validation (which then sees bounded documents only)."""
 
-    def __init__(self, limits: Limits, verdicts: DocumentVerdicts | None = None) -> None:
+    def __init__(self, limits: Limits, verdicts: NodeCache | None = None) -> None:
         super().__init__()
         self.limits = limits
         self.verdicts = verdicts

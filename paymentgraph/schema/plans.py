@@ -8,7 +8,6 @@ the build, which imports them.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -20,6 +19,7 @@ from paymentgraph.schema.filters import FilterSpec
 from paymentgraph.schema.links import EdgeField
 from paymentgraph.schema.ordering import OrderSpec
 from paymentgraph.schema.types import TypePlan
+from paymentgraph.schema.verdicts import MISSING, NodeCache
 
 TYPES_KEY = "paymentgraph_types"  # where build_schema leaves its ReadTypes on the GraphQL schema
 _CACHE_SIZE = 512
@@ -58,33 +58,23 @@ VariablesIn = Callable[[list[FieldNode], Mapping[str, Any]], tuple[str, ...]]
 
 
 class SelectionCache:
-    """A bounded LRU of built selections; entries keep their field node alive, so ids are not reused."""
+    """Built selections and the variables each field node's selection set reads, kept with the node."""
 
     def __init__(self, variables_in: VariablesIn, size: int = _CACHE_SIZE) -> None:
         self.variables_in = variables_in  # the variables a selection set reads (schema/selection.py)
-        self.size = size
-        self._entries: OrderedDict[tuple[Any, ...], tuple[FieldNode, Selection]] = OrderedDict()
-        # Per field node: the variables its selection set reads (the node kept alive, as above).
-        self._variables: OrderedDict[int, tuple[FieldNode, tuple[str, ...]]] = OrderedDict()
+        self._selections = NodeCache(size)
+        self._variables = NodeCache(size)
 
     def variables_used(self, nodes: list[FieldNode], fragments: Mapping[str, Any]) -> tuple[str, ...]:
-        entry = self._variables.get(id(nodes[0]))
-        if entry is not None and entry[0] is nodes[0]:
-            return entry[1]
-        names = self.variables_in(nodes, fragments)
-        self._variables[id(nodes[0])] = (nodes[0], names)
-        if len(self._variables) > self.size:
-            self._variables.popitem(last=False)
+        names = self._variables.get(nodes[0], None)
+        if names is MISSING:
+            names = self.variables_in(nodes, fragments)
+            self._variables.put(nodes[0], None, names)
         return names
 
     def get(self, key: tuple[Any, ...], node: FieldNode) -> Selection | None:
-        entry = self._entries.get(key)
-        if entry is None or entry[0] is not node:
-            return None
-        self._entries.move_to_end(key)
-        return entry[1]
+        selection = self._selections.get(node, key)
+        return None if selection is MISSING else selection
 
     def put(self, key: tuple[Any, ...], node: FieldNode, selection: Selection) -> None:
-        self._entries[key] = (node, selection)
-        if len(self._entries) > self.size:
-            self._entries.popitem(last=False)
+        self._selections.put(node, key, selection)

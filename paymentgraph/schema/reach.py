@@ -32,7 +32,7 @@ from graphql import (
 )
 
 from paymentgraph.db.reach import ADMIN_ONLY, EVERYONE, SIGNED_IN, Scope
-from paymentgraph.schema.verdicts import DocumentVerdicts
+from paymentgraph.schema.verdicts import NodeCache
 
 if TYPE_CHECKING:
     from paymentgraph.schema.plans import ReadTypes
@@ -61,7 +61,7 @@ class ReachTable:
     )
     fields: dict[str, dict[str, frozenset[Scope]]] = field(default_factory=dict)
     # What each scope may not select, per document and operation (decided once per document).
-    verdicts: DocumentVerdicts = field(default_factory=DocumentVerdicts, compare=False, repr=False)
+    verdicts: NodeCache = field(default_factory=NodeCache, compare=False, repr=False)
 
     def declare_type(self, type_name: str, names: Iterable[str], scopes: frozenset[Scope]) -> None:
         declared = self.fields.setdefault(type_name, {})

@@ -62,6 +62,9 @@ _PAYMENT_WITH_CAPTURES = (
     .where(PAYMENT.c.id == bindparam("id"), PAYMENT.c.deleted_at.is_(None))
 )
 # Locks the payment by writing a new version of it (no column changes), if it is still ``version``.
+# A new row version of a payment without a new value: both columns given, so that none changes (updated_at
+# would otherwise take its onupdate value).
+_SAME_VALUES = {"captured_amount": PAYMENT.c.captured_amount, "updated_at": PAYMENT.c.updated_at}
 _BUMP_PAYMENT = (
     update(PAYMENT)
     .where(
@@ -69,15 +72,10 @@ _BUMP_PAYMENT = (
         PAYMENT.c.deleted_at.is_(None),
         sql_cast(literal_column("payment.xmin"), String()) == bindparam("guard_version"),
     )
-    # Both given, so that no column changes (updated_at would otherwise take its onupdate value).
-    .values(captured_amount=PAYMENT.c.captured_amount, updated_at=PAYMENT.c.updated_at)
+    .values(_SAME_VALUES)
     .returning(PAYMENT.c.id)
 )
-_NEW_VERSION = (
-    update(PAYMENT)
-    .where(PAYMENT.c.id == bindparam("pk"))
-    .values(captured_amount=PAYMENT.c.captured_amount, updated_at=PAYMENT.c.updated_at)
-)
+_NEW_VERSION = update(PAYMENT).where(PAYMENT.c.id == bindparam("pk")).values(_SAME_VALUES)
 _INSERT_PAYMENT = insert(PAYMENT)
 _INSERT_CAPTURE = insert(CAPTURE)
 # Without .values(): the SET clause is the columns of the parameters given ("pk" is the key).

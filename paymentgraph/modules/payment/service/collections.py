@@ -56,7 +56,7 @@ async def _refuse_while_money_is_held(
     in_flight = [
         f["session_id"] for f in facts if f["kind"] == "s" and f["status"] == "pending_authorization"
     ]
-    if captured > 0 or collection.captured_amount > 0:
+    if captured > 0:
         why = f"{captured} {collection.currency_code.upper()} was captured against it"
     elif live:
         why = (
