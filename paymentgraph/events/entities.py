@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from paymentgraph.db.entity import EntityDef, Field
-from paymentgraph.db.entity import FieldKind as K
+from paymentgraph.db.entity import Facts, declare
 from paymentgraph.events.outbox import OutboxEvent
 
-EVENT = EntityDef(
-    name="event",
-    table=OutboxEvent.__table__,  # type: ignore[arg-type]
-    graphql_name="Event",
-    soft_delete=False,
+EVENT = declare(
+    "event",
+    OutboxEvent,
+    facts={"name": Facts(description="Medusa's dotted name, e.g. payment.captured")},
+    # The dispatcher's bookkeeping (commit order, per-entity order, fan-out), not part of the event.
+    hidden=("seq", "entity_id", "dispatched_at"),
     description="A domain event, written in the same transaction as the change it describes.",
-    fields=(
-        Field("id", K.ID),
-        Field("name", K.STRING, description="Medusa's dotted name, e.g. payment.captured"),
-        Field("data", K.JSON, filterable=False, sortable=False),
-        Field("created_at", K.DATETIME),
-    ),
     # Without orderBy a list is newest first (ids grow as events are written, so they break ties).
-    extra={"default_order": {"created_at": "DESC", "id": "DESC"}},
+    default_order={"created_at": "DESC", "id": "DESC"},
 )
 
 ENTITIES = (EVENT,)

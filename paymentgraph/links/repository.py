@@ -22,7 +22,7 @@ def _live(table: Table) -> Any:
 
 async def existing_ids(session: AsyncSession, entity: EntityDef, ids: Sequence[str]) -> set[str]:
     """The ids among ``ids`` that name live records of ``entity``."""
-    pk = entity.column(entity.primary_key)
+    pk = entity.table.c[entity.primary_key]
     stmt = select(pk).where(pk.in_(list(ids)))
     if "deleted_at" in entity.table.c:
         stmt = stmt.where(_live(entity.table))

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, FromClause, Table, and_
 
-from paymentgraph.db.entity import EntityDef, Field, FieldKind
+from paymentgraph.db.entity import OTHER_ID, EntityDef, declare
 from paymentgraph.links.definition import LinkDefinition
 from paymentgraph.links.registry import Registry
 
@@ -40,7 +40,7 @@ class Edge:
     def hop(self, target: FromClause) -> tuple[FromClause, ColumnElement[Any], list[ColumnElement[Any]]]:
         """(FROM clause, the column matched against the parent key, conditions) for one hop to ``target``."""
         conditions: list[ColumnElement[Any]] = []
-        live = None if self.include_deleted else live_condition(self.target, target)
+        live = None if self.include_deleted else live_condition(target)
         if live is not None:
             conditions.append(live)
         if self.link_table is None:
@@ -56,27 +56,17 @@ class Edge:
         return from_clause, and_(match == parent.c[self.parent_key], *conditions)
 
 
-def live_condition(entity: EntityDef, table: FromClause) -> ColumnElement[Any] | None:
-    """``deleted_at IS NULL`` for soft-deleting entities (soft-deleted rows never appear)."""
-    if entity.soft_delete and "deleted_at" in table.c:
+def live_condition(table: FromClause) -> ColumnElement[Any] | None:
+    """``deleted_at IS NULL`` for tables that soft-delete (soft-deleted rows never appear)."""
+    if "deleted_at" in table.c:
         return table.c.deleted_at.is_(None)
     return None
 
 
 def link_entity(link: LinkDefinition, table: Table) -> EntityDef:
     """A stored link's rows as an entity of their own (Medusa's ``cart_payment_collection`` entry point)."""
-    return EntityDef(
-        name=link.table_name,
-        table=table,
-        graphql_name="Link" + link.name,
-        fields=(
-            Field("id", FieldKind.ID),
-            Field(link.left.key, FieldKind.ID),
-            Field(link.right.key, FieldKind.ID),
-            Field("created_at", FieldKind.DATETIME),
-            Field("updated_at", FieldKind.DATETIME),
-        ),
-    )
+    ends = {link.left.key: OTHER_ID, link.right.key: OTHER_ID}
+    return declare(link.table_name, table, facts=ends, graphql_name="Link" + link.name)
 
 
 class EdgeIndex:

@@ -126,7 +126,7 @@ class _Binder:
         return tuple(parts)
 
     def field(self, entity: EntityDef, field: Field, value: Any, where: str) -> Shape:
-        if not field.filterable:
+        if field.kind is FieldKind.JSON:
             raise InvalidData(f'Field "{where}" of {entity.name} cannot be filtered', field=where)
         operators = self.operators(field, value, where)
         if not operators:

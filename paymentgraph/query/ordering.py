@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, FromClause, select
 
-from paymentgraph.db.entity import EntityDef
+from paymentgraph.db.entity import EntityDef, FieldKind
 from paymentgraph.db.types import comparable
 from paymentgraph.errors import InvalidData
 from paymentgraph.query.edges import EdgeIndex, field_value
@@ -44,7 +44,7 @@ def _sort_keys(
         where = f"{path}.{name}" if path else name
         field = entity.field(name)
         if field is not None:
-            if not field.sortable:
+            if field.kind is FieldKind.JSON:
                 raise InvalidData(f'Cannot order {entity.name} by "{where}"', field=where)
             keys.append((comparable(field_value(edges, entity, table, name)), _direction(direction, where)))
             continue

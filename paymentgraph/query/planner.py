@@ -77,7 +77,7 @@ class Planner:
         conditions = [
             c
             for c in (
-                live_condition(entity, table),
+                live_condition(table),
                 compile_filters(self.edges, entity, table, bound.filters),
                 self.ownership.condition(entity, table) if request.owned else None,
             )

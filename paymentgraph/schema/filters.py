@@ -113,7 +113,7 @@ def filter_input(
         )
 
     for f in entity.fields:
-        if not f.filterable or f.kind is FieldKind.JSON:
+        if f.kind is FieldKind.JSON:
             continue
         if f.kind is FieldKind.ENUM:
             value_type = scalar_type(entity, f.kind, f.enum_name)

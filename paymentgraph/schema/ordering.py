@@ -44,7 +44,7 @@ def order_input(
     spec = OrderSpec(entity.name)
     fields: list[StrawberryField] = []
     for f in entity.fields:
-        if not f.sortable or f.kind is FieldKind.JSON:
+        if f.kind is FieldKind.JSON:
             continue
         fields.append(_field(ns, f.name, "SortDirection"))
         spec.columns[camel(f.name)] = f.name

@@ -97,7 +97,7 @@ def _one_resolver(entity: str) -> RawResolver:
 
 
 def _page_resolver(entity: EntityDef) -> RawResolver:
-    default_order = entity.extra.get("default_order")
+    default_order = entity.default_order
     name = entity.name
 
     async def resolve(_root: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:

@@ -1,4 +1,6 @@
-"""Tables of the cart module. ``total`` is kept with the items so it can be filtered and sorted."""
+"""Tables of the cart module. ``total`` is kept with the items so it can be filtered and sorted.
+
+Columns are in the order the schema lists their fields (db/entity.py reads them off the table)."""
 
 from __future__ import annotations
 
@@ -17,11 +19,11 @@ class Cart(Base, TimestampMixin, SoftDeleteMixin):
     __tablename__ = "cart"
 
     id: Mapped[str] = mapped_column(String, primary_key=True)
+    email: Mapped[str | None] = mapped_column(String, nullable=True)
+    currency_code: Mapped[str] = mapped_column(String, nullable=False)
     # Another module's id (region, customer): a read-only link, no foreign key across modules.
     region_id: Mapped[str] = mapped_column(String, nullable=False, index=True)
     customer_id: Mapped[str | None] = mapped_column(String, nullable=True, index=True)
-    email: Mapped[str | None] = mapped_column(String, nullable=True)
-    currency_code: Mapped[str] = mapped_column(String, nullable=False)
     total: Mapped[Decimal] = mapped_column(Money(), nullable=False, default=Decimal(0))
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSONType, nullable=True)

@@ -1,4 +1,6 @@
-"""Tables of the order module: orders with their items, claims and exchanges."""
+"""Tables of the order module: orders with their items, claims and exchanges.
+
+Columns are in the order the schema lists their fields (db/entity.py reads them off the table)."""
 
 from __future__ import annotations
 
@@ -27,13 +29,13 @@ class Order(Base, TimestampMixin, SoftDeleteMixin):
 
     id: Mapped[str] = mapped_column(String, primary_key=True)
     display_id: Mapped[int] = mapped_column(Integer, nullable=False, unique=True)
+    email: Mapped[str | None] = mapped_column(String, nullable=True)
+    currency_code: Mapped[str] = mapped_column(String, nullable=False)
+    total: Mapped[Decimal] = mapped_column(Money(), nullable=False, default=Decimal(0))
     region_id: Mapped[str] = mapped_column(String, nullable=False, index=True)
     customer_id: Mapped[str | None] = mapped_column(String, nullable=True, index=True)
     # The cart the order was created from (another module's id; at most one live order per cart).
     cart_id: Mapped[str | None] = mapped_column(String, nullable=True)
-    email: Mapped[str | None] = mapped_column(String, nullable=True)
-    currency_code: Mapped[str] = mapped_column(String, nullable=False)
-    total: Mapped[Decimal] = mapped_column(Money(), nullable=False, default=Decimal(0))
     metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSONType, nullable=True)
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from paymentgraph.db.entity import EntityDef, Field, Relation
-from paymentgraph.db.entity import FieldKind as K
+from paymentgraph.db.entity import LOWERCASE, Facts, Relation, declare, enum
 from paymentgraph.db.reach import ADMIN_ONLY, SIGNED_IN, Reach
 from paymentgraph.modules.payment import models
 
@@ -42,87 +41,50 @@ DISPUTE_STATUSES = (
 # against what may be captured or refunded), then succeeded; a refused one is removed.
 OPERATION_STATUSES = ("pending", "succeeded")
 
-_TIMESTAMPS = (Field("created_at", K.DATETIME), Field("updated_at", K.DATETIME))
+# A capture's or refund's status, as the schema describes it.
+_OPERATION_STATUS = enum(
+    OPERATION_STATUSES,
+    "OperationStatus",
+    "PENDING while the provider is asked or its answer is unknown, then SUCCEEDED",
+)
+# The caller's key of a capture or refund is how its retry finds it, not something to read back.
+_OPERATION_HIDDEN = ("idempotency_key",)
 
-PAYMENT_COLLECTION = EntityDef(
-    name="payment_collection",
-    table=models.PaymentCollection.__table__,  # type: ignore[arg-type]
-    graphql_name="PaymentCollection",
-    fields=(
-        Field("id", K.ID),
-        Field("currency_code", K.STRING, lowercase=True),
-        Field("amount", K.DECIMAL),
-        Field("authorized_amount", K.DECIMAL),
-        Field("captured_amount", K.DECIMAL),
-        Field("refunded_amount", K.DECIMAL),
-        Field("status", K.ENUM, enum_values=COLLECTION_STATUSES, enum_name="PaymentCollectionStatus"),
-        Field("completed_at", K.DATETIME, nullable=True),
-        # Set when the collection itself was canceled (closed for good); a collection whose payments were
-        # all canceled reads "canceled" without it and may still take a new session.
-        Field("canceled_at", K.DATETIME, nullable=True),
-        Field("metadata", K.JSON, nullable=True, filterable=False, sortable=False),
-        *_TIMESTAMPS,
-    ),
+PAYMENT_COLLECTION = declare(
+    "payment_collection",
+    models.PaymentCollection,
+    facts={
+        "currency_code": LOWERCASE,
+        "status": enum(COLLECTION_STATUSES, "PaymentCollectionStatus"),
+    },
     relations=(
         Relation("payment_sessions", "payment_session", True, "id", "payment_collection_id"),
         Relation("payments", "payment", True, "id", "payment_collection_id"),
     ),
 )
 
-PAYMENT_SESSION = EntityDef(
-    name="payment_session",
-    table=models.PaymentSession.__table__,  # type: ignore[arg-type]
-    graphql_name="PaymentSession",
-    fields=(
-        Field("id", K.ID),
-        Field("payment_collection_id", K.ID),
-        Field("currency_code", K.STRING, lowercase=True),
-        Field("amount", K.DECIMAL),
-        Field("provider_id", K.STRING),
-        Field("data", K.JSON, filterable=False, sortable=False),
-        Field("context", K.JSON, nullable=True, filterable=False, sortable=False),
-        Field("status", K.ENUM, enum_values=SESSION_STATUSES, enum_name="PaymentSessionStatus"),
-        Field("authorized_at", K.DATETIME, nullable=True),
-        Field("metadata", K.JSON, nullable=True, filterable=False, sortable=False),
-        *_TIMESTAMPS,
-    ),
+PAYMENT_SESSION = declare(
+    "payment_session",
+    models.PaymentSession,
+    facts={"currency_code": LOWERCASE, "status": enum(SESSION_STATUSES, "PaymentSessionStatus")},
     relations=(
         Relation("payment_collection", "payment_collection", False, "payment_collection_id", "id", False),
         Relation("payment", "payment", False, "id", "payment_session_id"),
     ),
 )
 
-PAYMENT = EntityDef(
-    name="payment",
-    table=models.Payment.__table__,  # type: ignore[arg-type]
-    graphql_name="Payment",
-    fields=(
-        Field("id", K.ID),
-        Field("payment_collection_id", K.ID),
-        Field("payment_session_id", K.ID),
-        Field("amount", K.DECIMAL),
-        Field("currency_code", K.STRING, lowercase=True),
-        Field("provider_id", K.STRING),
-        Field("data", K.JSON, nullable=True, filterable=False, sortable=False),
-        Field("metadata", K.JSON, nullable=True, filterable=False, sortable=False),
-        Field("captured_at", K.DATETIME, nullable=True),
-        Field("canceled_at", K.DATETIME, nullable=True),
-        Field(
-            "canceled_by",
-            K.STRING,
-            nullable=True,
-            description="The API key id (or token:<n>) that canceled it",
+PAYMENT = declare(
+    "payment",
+    models.Payment,
+    facts={
+        "currency_code": LOWERCASE,
+        "canceled_by": Facts(description="The API key id (or token:<n>) that canceled it"),
+        "captured_amount": Facts(description="Sum of the payment's captures"),
+        "refunded_amount": Facts(description="Sum of the payment's refunds"),
+        "authorization_expires_at": Facts(
+            description="When the provider stops holding the authorized money (null: no known end)"
         ),
-        Field("captured_amount", K.DECIMAL, description="Sum of the payment's captures"),
-        Field("refunded_amount", K.DECIMAL, description="Sum of the payment's refunds"),
-        Field(
-            "authorization_expires_at",
-            K.DATETIME,
-            nullable=True,
-            description="When the provider stops holding the authorized money (null: no known end)",
-        ),
-        *_TIMESTAMPS,
-    ),
+    },
     relations=(
         Relation("payment_collection", "payment_collection", False, "payment_collection_id", "id", False),
         Relation("payment_session", "payment_session", False, "payment_session_id", "id", False),
@@ -133,65 +95,27 @@ PAYMENT = EntityDef(
     reach=Reach(fields={"canceled_by": ADMIN_ONLY}),  # who did it is the merchant's audit trail
 )
 
-CAPTURE = EntityDef(
-    name="capture",
-    table=models.Capture.__table__,  # type: ignore[arg-type]
-    graphql_name="Capture",
-    fields=(
-        Field("id", K.ID),
-        Field("payment_id", K.ID),
-        Field("amount", K.DECIMAL),
-        Field(
-            "status",
-            K.ENUM,
-            enum_values=OPERATION_STATUSES,
-            enum_name="OperationStatus",
-            description="PENDING while the provider is asked or its answer is unknown, then SUCCEEDED",
-        ),
-        Field("created_by", K.STRING, nullable=True),
-        Field("metadata", K.JSON, nullable=True, filterable=False, sortable=False),
-        *_TIMESTAMPS,
-    ),
+CAPTURE = declare(
+    "capture",
+    models.Capture,
+    facts={"status": _OPERATION_STATUS},
+    hidden=_OPERATION_HIDDEN,
     relations=(Relation("payment", "payment", False, "payment_id", "id", False),),
     reach=Reach(fields={"created_by": ADMIN_ONLY}),
 )
 
-REFUND_REASON = EntityDef(
-    name="refund_reason",
-    table=models.RefundReason.__table__,  # type: ignore[arg-type]
-    graphql_name="RefundReason",
-    fields=(
-        Field("id", K.ID),
-        Field("label", K.STRING),
-        Field("code", K.STRING),
-        Field("description", K.STRING, nullable=True),
-        Field("metadata", K.JSON, nullable=True, filterable=False, sortable=False),
-        *_TIMESTAMPS,
-    ),
+REFUND_REASON = declare(
+    "refund_reason",
+    models.RefundReason,
     relations=(Relation("refunds", "refund", True, "id", "refund_reason_id"),),
 )
 
-REFUND = EntityDef(
-    name="refund",
-    table=models.Refund.__table__,  # type: ignore[arg-type]
-    graphql_name="Refund",
-    fields=(
-        Field("id", K.ID),
-        Field("payment_id", K.ID),
-        Field("refund_reason_id", K.ID, nullable=True),
-        Field("amount", K.DECIMAL),
-        Field(
-            "status",
-            K.ENUM,
-            enum_values=OPERATION_STATUSES,
-            enum_name="OperationStatus",
-            description="PENDING while the provider is asked or its answer is unknown, then SUCCEEDED",
-        ),
-        Field("note", K.STRING, nullable=True),
-        Field("created_by", K.STRING, nullable=True),
-        Field("metadata", K.JSON, nullable=True, filterable=False, sortable=False),
-        *_TIMESTAMPS,
-    ),
+REFUND = declare(
+    "refund",
+    models.Refund,
+    facts={"status": _OPERATION_STATUS},
+    # provider_refund_id matches a provider's webhook to its refund; it is the provider's business.
+    hidden=(*_OPERATION_HIDDEN, "provider_refund_id"),
     relations=(
         Relation("payment", "payment", False, "payment_id", "id", False),
         # A deleted reason stays readable from the refunds that named it (delete_refund_reasons is soft).
@@ -200,45 +124,29 @@ REFUND = EntityDef(
     reach=Reach(fields={"created_by": ADMIN_ONLY}),
 )
 
-DISPUTE = EntityDef(
-    name="dispute",
-    table=models.Dispute.__table__,  # type: ignore[arg-type]
-    graphql_name="Dispute",
-    fields=(
-        Field("id", K.ID),
-        Field("payment_id", K.ID),
-        Field("provider_id", K.STRING),
-        Field("external_id", K.STRING, description="The provider's dispute id"),
-        Field("amount", K.DECIMAL),
-        Field("currency_code", K.STRING, lowercase=True),
-        Field("reason", K.STRING, nullable=True),
-        Field("status", K.ENUM, enum_values=DISPUTE_STATUSES, enum_name="DisputeStatus"),
-        Field("evidence_due_by", K.DATETIME, nullable=True),
-        *_TIMESTAMPS,
-    ),
+DISPUTE = declare(
+    "dispute",
+    models.Dispute,
+    facts={
+        "external_id": Facts(description="The provider's dispute id"),
+        "currency_code": LOWERCASE,
+        "status": enum(DISPUTE_STATUSES, "DisputeStatus"),
+    },
+    # Bookkeeping of how far the provider's story has got (and what it withdrew, counted in the
+    # collection's refunded_amount), not part of the dispute as served.
+    hidden=("withdrawn_amount", "balance_transaction_count", "provider_event_at"),
     relations=(Relation("payment", "payment", False, "payment_id", "id", False),),
 )
 
-PAYMENT_PROVIDER = EntityDef(
-    name="payment_provider",
-    table=models.PaymentProvider.__table__,  # type: ignore[arg-type]
-    graphql_name="PaymentProvider",
-    fields=(Field("id", K.ID), Field("is_enabled", K.BOOL)),
+PAYMENT_PROVIDER = declare(
+    "payment_provider",
+    models.PaymentProvider,
+    hidden=("created_at", "updated_at"),  # rows are upserted at startup: their times say nothing
 )
 
-ACCOUNT_HOLDER = EntityDef(
-    name="account_holder",
-    table=models.AccountHolder.__table__,  # type: ignore[arg-type]
-    graphql_name="AccountHolder",
-    fields=(
-        Field("id", K.ID),
-        Field("provider_id", K.STRING),
-        Field("external_id", K.STRING),
-        Field("email", K.STRING, nullable=True),
-        Field("data", K.JSON, filterable=False, sortable=False),
-        Field("metadata", K.JSON, nullable=True, filterable=False, sortable=False),
-        *_TIMESTAMPS,
-    ),
+ACCOUNT_HOLDER = declare(
+    "account_holder",
+    models.AccountHolder,
     # A customer's identity at a provider: customer data. Its owner comes from the customer_account_holder
     # link (the payment module does not know customers).
     reach=Reach(readable=SIGNED_IN),

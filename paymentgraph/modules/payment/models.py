@@ -1,4 +1,6 @@
-"""Tables of the payment module (Medusa's names and columns, money exact, amounts never null)."""
+"""Tables of the payment module (Medusa's names and columns, money exact, amounts never null).
+
+Columns are in the order the schema lists their fields (entities.py reads them off the tables)."""
 
 from __future__ import annotations
 
@@ -149,16 +151,16 @@ class Refund(Base, TimestampMixin, SoftDeleteMixin):
     payment_id: Mapped[str] = mapped_column(
         ForeignKey("payment.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    amount: Mapped[Decimal] = mapped_column(Money(), nullable=False)
     refund_reason_id: Mapped[str | None] = mapped_column(
         ForeignKey("refund_reason.id", ondelete="SET NULL"), nullable=True, index=True
     )
-    note: Mapped[str | None] = mapped_column(String, nullable=True)
+    amount: Mapped[Decimal] = mapped_column(Money(), nullable=False)
     # pending while the provider is being asked or its answer is unknown (counts toward the refundable
     # limit), then succeeded.
     status: Mapped[str] = mapped_column(
         String, nullable=False, default="succeeded", server_default="succeeded"
     )
+    note: Mapped[str | None] = mapped_column(String, nullable=True)
     # The caller's key for this refund (HTTP: scope, Idempotency-Key and field): a retry resumes it.
     idempotency_key: Mapped[str | None] = mapped_column(String, nullable=True)
     created_by: Mapped[str | None] = mapped_column(String, nullable=True)
