@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from paymentgraph.db.dto import dto_from_row
 from paymentgraph.modules.cart.models import Cart, LineItem
 
 
@@ -23,15 +24,7 @@ class LineItemDTO:
 
     @classmethod
     def from_row(cls, row: LineItem) -> LineItemDTO:
-        return cls(
-            id=row.id,
-            cart_id=row.cart_id,
-            title=row.title,
-            quantity=row.quantity,
-            unit_price=row.unit_price,
-            total=row.total,
-            created_at=row.created_at,
-        )
+        return dto_from_row(cls, row)
 
 
 @dataclass(frozen=True)
@@ -51,17 +44,4 @@ class CartDTO:
 
     @classmethod
     def from_row(cls, row: Cart, items: Sequence[LineItem] = ()) -> CartDTO:
-        return cls(
-            id=row.id,
-            region_id=row.region_id,
-            customer_id=row.customer_id,
-            email=row.email,
-            currency_code=row.currency_code,
-            total=row.total,
-            completed_at=row.completed_at,
-            metadata=row.metadata_,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            items=tuple(LineItemDTO.from_row(item) for item in items),
-            deleted_at=row.deleted_at,
-        )
+        return dto_from_row(cls, row, items=tuple(LineItemDTO.from_row(item) for item in items))

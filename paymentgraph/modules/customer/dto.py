@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from paymentgraph.db.dto import dto_from_row
 from paymentgraph.modules.customer.models import Customer
 
 
@@ -22,13 +23,4 @@ class CustomerDTO:
 
     @classmethod
     def from_row(cls, row: Customer) -> CustomerDTO:
-        return cls(
-            id=row.id,
-            email=row.email,
-            first_name=row.first_name,
-            last_name=row.last_name,
-            metadata=row.metadata_,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            deleted_at=row.deleted_at,
-        )
+        return dto_from_row(cls, row)

@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from paymentgraph.db.dto import dto_from_row
 from paymentgraph.modules.order.models import Order, OrderClaim, OrderExchange, OrderLineItem
 
 
@@ -23,15 +24,7 @@ class OrderLineItemDTO:
 
     @classmethod
     def from_row(cls, row: OrderLineItem) -> OrderLineItemDTO:
-        return cls(
-            id=row.id,
-            order_id=row.order_id,
-            title=row.title,
-            quantity=row.quantity,
-            unit_price=row.unit_price,
-            total=row.total,
-            created_at=row.created_at,
-        )
+        return dto_from_row(cls, row)
 
 
 @dataclass(frozen=True)
@@ -52,21 +45,7 @@ class OrderDTO:
 
     @classmethod
     def from_row(cls, row: Order, items: Sequence[OrderLineItem] = ()) -> OrderDTO:
-        return cls(
-            id=row.id,
-            display_id=row.display_id,
-            region_id=row.region_id,
-            customer_id=row.customer_id,
-            cart_id=row.cart_id,
-            email=row.email,
-            currency_code=row.currency_code,
-            total=row.total,
-            metadata=row.metadata_,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            items=tuple(OrderLineItemDTO.from_row(item) for item in items),
-            deleted_at=row.deleted_at,
-        )
+        return dto_from_row(cls, row, items=tuple(OrderLineItemDTO.from_row(item) for item in items))
 
 
 @dataclass(frozen=True)
@@ -79,7 +58,7 @@ class OrderClaimDTO:
 
     @classmethod
     def from_row(cls, row: OrderClaim) -> OrderClaimDTO:
-        return cls(row.id, row.order_id, row.type, row.created_at, row.updated_at)
+        return dto_from_row(cls, row)
 
 
 @dataclass(frozen=True)
@@ -91,4 +70,4 @@ class OrderExchangeDTO:
 
     @classmethod
     def from_row(cls, row: OrderExchange) -> OrderExchangeDTO:
-        return cls(row.id, row.order_id, row.created_at, row.updated_at)
+        return dto_from_row(cls, row)

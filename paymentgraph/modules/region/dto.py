@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from paymentgraph.db.dto import dto_from_row
 from paymentgraph.modules.region.models import Region
 
 
@@ -21,12 +22,4 @@ class RegionDTO:
 
     @classmethod
     def from_row(cls, row: Region) -> RegionDTO:
-        return cls(
-            id=row.id,
-            name=row.name,
-            currency_code=row.currency_code,
-            metadata=row.metadata_,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            deleted_at=row.deleted_at,
-        )
+        return dto_from_row(cls, row)

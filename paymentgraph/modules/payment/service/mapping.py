@@ -3,202 +3,73 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from paymentgraph.db.base import Base
+from paymentgraph.db.dto import dto_from_row
 from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.repository import collections as collection_repo
-from paymentgraph.modules.payment.repository import common, payment_rows
+from paymentgraph.modules.payment.repository import payment_rows
 
-# A row as a mapping keyed by column name: a Core RowMapping, a dict of the values just written, or
-# an ORM row seen through RowColumns, so each DTO's fields are listed once.
+# A row as a mapping keyed by column name: a Core RowMapping or a dict of the values just written.
 Columns = Mapping[Any, Any]
 
-
-class RowColumns(Mapping[str, Any]):
-    """An ORM row read by column name (the ``metadata`` column is the ``metadata_`` attribute)."""
-
-    __slots__ = ("_row",)
-
-    def __init__(self, row: Base) -> None:
-        self._row = row
-
-    def __getitem__(self, name: str) -> Any:
-        return getattr(self._row, common.attribute(name))
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._row.__table__.columns.keys())
-
-    def __len__(self) -> int:
-        return len(self._row.__table__.columns)
+# Each DTO is read off its row by its own field names (db/dto.py); ORM rows and column mappings alike.
+# The *_from_columns names are the same functions, kept for the callers that read Core rows.
 
 
-def capture_dto(row: models.Capture) -> dto.Capture:
-    return capture_from_columns(RowColumns(row))
+def capture_dto(row: models.Capture | Columns) -> dto.Capture:
+    return dto_from_row(dto.Capture, row)
 
 
-def refund_dto(row: models.Refund) -> dto.Refund:
-    return refund_from_columns(RowColumns(row))
+def refund_dto(row: models.Refund | Columns) -> dto.Refund:
+    return dto_from_row(dto.Refund, row)
 
 
 def payment_dto(
-    row: models.Payment, captures: Sequence[dto.Capture] = (), refunds: Sequence[dto.Refund] = ()
+    row: models.Payment | Columns, captures: Sequence[dto.Capture] = (), refunds: Sequence[dto.Refund] = ()
 ) -> dto.Payment:
-    return payment_from_columns(RowColumns(row), captures, refunds)
+    return dto_from_row(dto.Payment, row, captures=tuple(captures), refunds=tuple(refunds))
 
 
-def session_dto(row: models.PaymentSession) -> dto.PaymentSession:
-    return session_from_columns(RowColumns(row))
+def session_dto(row: models.PaymentSession | Columns) -> dto.PaymentSession:
+    data = row.data if isinstance(row, models.PaymentSession) else row["data"]
+    return dto_from_row(dto.PaymentSession, row, data=data or {})  # {} before the insert's default
 
 
 def collection_dto(
-    row: models.PaymentCollection,
+    row: models.PaymentCollection | Columns,
     sessions: Sequence[dto.PaymentSession] = (),
     payments: Sequence[dto.Payment] = (),
 ) -> dto.PaymentCollection:
-    return collection_from_columns(RowColumns(row), sessions, payments)
+    return dto_from_row(
+        dto.PaymentCollection, row, payment_sessions=tuple(sessions), payments=tuple(payments)
+    )
 
 
 def refund_reason_dto(row: models.RefundReason) -> dto.RefundReason:
-    return dto.RefundReason(
-        id=row.id,
-        label=row.label,
-        code=row.code,
-        description=row.description,
-        metadata=row.metadata_,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    return dto_from_row(dto.RefundReason, row)
 
 
 def provider_dto(row: models.PaymentProvider) -> dto.PaymentProvider:
-    return dto.PaymentProvider(id=row.id, is_enabled=row.is_enabled)
+    return dto_from_row(dto.PaymentProvider, row)
 
 
 def account_holder_dto(row: models.AccountHolder) -> dto.AccountHolder:
-    return dto.AccountHolder(
-        id=row.id,
-        provider_id=row.provider_id,
-        external_id=row.external_id,
-        email=row.email,
-        data=row.data or {},
-        metadata=row.metadata_,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
-
-
-def capture_from_columns(row: Columns) -> dto.Capture:
-    return dto.Capture(
-        id=row["id"],
-        payment_id=row["payment_id"],
-        amount=row["amount"],
-        status=row["status"],
-        created_by=row["created_by"],
-        metadata=row["metadata"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
-
-
-def refund_from_columns(row: Columns) -> dto.Refund:
-    return dto.Refund(
-        id=row["id"],
-        payment_id=row["payment_id"],
-        amount=row["amount"],
-        status=row["status"],
-        refund_reason_id=row["refund_reason_id"],
-        note=row["note"],
-        created_by=row["created_by"],
-        metadata=row["metadata"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
-
-
-def payment_from_columns(
-    row: Columns, captures: Sequence[dto.Capture] = (), refunds: Sequence[dto.Refund] = ()
-) -> dto.Payment:
-    return dto.Payment(
-        id=row["id"],
-        payment_collection_id=row["payment_collection_id"],
-        payment_session_id=row["payment_session_id"],
-        amount=row["amount"],
-        currency_code=row["currency_code"],
-        provider_id=row["provider_id"],
-        data=row["data"],
-        metadata=row["metadata"],
-        captured_at=row["captured_at"],
-        canceled_at=row["canceled_at"],
-        canceled_by=row.get("canceled_by"),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        captured_amount=row["captured_amount"],
-        refunded_amount=row["refunded_amount"],
-        captures=tuple(captures),
-        refunds=tuple(refunds),
-        authorization_expires_at=row.get("authorization_expires_at"),
-    )
+    return dto_from_row(dto.AccountHolder, row, data=row.data or {})  # {} before the insert's default
 
 
 def dispute_dto(row: models.Dispute) -> dto.Dispute:
-    return dto.Dispute(
-        id=row.id,
-        payment_id=row.payment_id,
-        provider_id=row.provider_id,
-        external_id=row.external_id,
-        amount=row.amount,
-        currency_code=row.currency_code,
-        reason=row.reason,
-        status=row.status,
-        evidence_due_by=row.evidence_due_by,
-        withdrawn_amount=row.withdrawn_amount,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    return dto_from_row(dto.Dispute, row)
 
 
-def session_from_columns(row: Columns) -> dto.PaymentSession:
-    return dto.PaymentSession(
-        id=row["id"],
-        payment_collection_id=row["payment_collection_id"],
-        currency_code=row["currency_code"],
-        amount=row["amount"],
-        provider_id=row["provider_id"],
-        data=row["data"] or {},
-        context=row["context"],
-        status=row["status"],
-        authorized_at=row["authorized_at"],
-        metadata=row["metadata"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
-
-
-def collection_from_columns(
-    row: Columns,
-    sessions: Sequence[dto.PaymentSession] = (),
-    payments: Sequence[dto.Payment] = (),
-) -> dto.PaymentCollection:
-    return dto.PaymentCollection(
-        id=row["id"],
-        currency_code=row["currency_code"],
-        amount=row["amount"],
-        status=row["status"],
-        completed_at=row["completed_at"],
-        metadata=row["metadata"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        authorized_amount=row["authorized_amount"],
-        captured_amount=row["captured_amount"],
-        refunded_amount=row["refunded_amount"],
-        canceled_at=row["canceled_at"],
-        payment_sessions=tuple(sessions),
-        payments=tuple(payments),
-    )
+capture_from_columns = capture_dto
+refund_from_columns = refund_dto
+payment_from_columns = payment_dto
+session_from_columns = session_dto
+collection_from_columns = collection_dto
 
 
 async def load_payments(session: AsyncSession, rows: Sequence[models.Payment]) -> list[dto.Payment]:
