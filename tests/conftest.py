@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
+import collection_versions
 import pytest
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -72,6 +73,12 @@ async def _create_postgres_database() -> str:
     engine = create_engine(url)
     await migrations.upgrade(engine)
     await engine.dispose()
+    conn = await asyncpg.connect(_asyncpg_dsn(url))
+    try:
+        for statement in collection_versions.STATEMENTS:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
     return url
 
 

@@ -68,6 +68,16 @@ async def test_canceled_when_nothing_live_is_left_and_reopened_by_a_new_session(
         await pg.payment.create_payment_session(col.id, {"provider_id": "pp_system_default"})
 
 
+async def test_canceling_a_collection_cancels_its_open_sessions_with_a_recompute(pg: PaymentGraph) -> None:
+    # A session without a payment is canceled on its own; on PostgreSQL the test database also checks
+    # that the transaction doing it wrote the collection's row (tests/collection_versions.py).
+    col = await pg.payment.create_payment_collections({"currency_code": "usd", "amount": "100"})
+    open_session = await pg.payment.create_payment_session(col.id, {"provider_id": "pp_system_default"})
+    closed = await pg.payment.cancel_payment_collection(col.id)
+    assert closed.status == "canceled" and closed.canceled_at is not None
+    assert (await pg.payment.retrieve_payment_session(open_session.id)).status == "canceled"
+
+
 async def test_sessions_in_another_currency_do_not_count(pg: PaymentGraph, make_payment) -> None:
     col = await pg.payment.create_payment_collections({"currency_code": "usd", "amount": "100"})
     usd = await pg.payment.create_payment_session(col.id, {"provider_id": "pp_system_default"})

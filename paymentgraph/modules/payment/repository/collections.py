@@ -63,6 +63,10 @@ _LOCKED = {
 }
 # Without .values(): the SET clause is the columns of the parameters given ("pk" is the key).
 _UPDATE = update(COLLECTION).where(COLLECTION.c.id == bindparam("pk"))
+# A new row version without a new value (updated_at given, so its onupdate does not apply).
+_NEW_VERSION = (
+    update(COLLECTION).where(COLLECTION.c.id == bindparam("pk")).values(updated_at=COLLECTION.c.updated_at)
+)
 
 
 def _recompute_facts() -> Any:
@@ -193,12 +197,27 @@ async def recompute_facts(conn: AsyncConnection, collection_id: str) -> list[Row
     return list((await conn.execute(_RECOMPUTE_FACTS, {"collection_id": collection_id})).mappings())
 
 
-async def update_collection(
+async def write_recomputed(
     conn: AsyncConnection,
     collection_id: str,
     values: Mapping[str, Any],
     *,
     events: Sequence[dict[str, Any]] = (),
 ) -> None:
-    """Write ``values``; on PostgreSQL the same statement inserts ``events`` and the transaction's others."""
-    await execute_with_events(conn, _UPDATE, events, {**values, "pk": collection_id})
+    """Write a recomputed collection's changed ``values`` (none: nothing moved) with ``events``.
+
+    THE write that ends every change of a collection's sessions, payments, captures, refunds or
+    disputes, and on PostgreSQL it ALWAYS writes a new version of the collection's row, also when no
+    value moved: the optimistic steps (``collection_guard``) trust a collection whose row version is
+    still the one they read to have the facts they read with it, which holds only if every committed
+    change of those facts comes with a new version, in its transaction. (The test database checks
+    that at every commit: tests/collection_versions.py.) SQLite serialises writers instead and has no
+    optimistic step, so nothing is written there when nothing moved. On PostgreSQL the statement also
+    inserts ``events`` and the transaction's others.
+    """
+    if values:
+        await execute_with_events(conn, _UPDATE, events, {**values, "pk": collection_id})
+    elif conn.dialect.name == "postgresql":
+        await execute_with_events(conn, _NEW_VERSION, events, {"pk": collection_id})
+    elif events:
+        raise ValueError("events without a change")

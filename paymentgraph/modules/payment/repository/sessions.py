@@ -55,9 +55,15 @@ _FOR_AUTHORIZATION = (
 _FOR_AUTHORIZATION_LOCKED = _FOR_AUTHORIZATION.with_for_update(of=[SESSION, COLLECTION], key_share=True)
 # Without .values(): the SET clause is the columns of the parameters given ("pk" is the key).
 _UPDATE = update(SESSION).where(SESSION.c.id == bindparam("pk"))
-_UPDATE_UNAUTHORIZED = (
+# The session statuses its collection's recomputation tells apart from the others (recompute.py).
+COUNTED_STATUSES = ("authorized", "canceled")
+_UPDATE_UNCOUNTED = (
     update(SESSION)
-    .where(SESSION.c.id == bindparam("pk"), SESSION.c.deleted_at.is_(None), SESSION.c.status != "authorized")
+    .where(
+        SESSION.c.id == bindparam("pk"),
+        SESSION.c.deleted_at.is_(None),
+        SESSION.c.status.not_in(COUNTED_STATUSES),
+    )
     .returning(*SESSION.c)
 )
 
@@ -89,15 +95,17 @@ async def update_session(conn: AsyncConnection, session_id: str, values: Mapping
     await conn.execute(_UPDATE, {**values, "pk": session_id})
 
 
-async def update_unauthorized_session(
+async def update_uncounted_session(
     conn: AsyncConnection, session_id: str, values: Mapping[str, Any]
 ) -> RowMapping | None:
-    """Write ``values`` to the live session unless it is authorized; the updated row, or None if not.
+    """Write ``values`` to the live session unless its status is one of ``COUNTED_STATUSES``; the
+    updated row, or None if not.
 
-    One atomic statement: when it returns a row, the session was not authorized before and (the
-    caller ensures) is not after, so nothing its collection's numbers derive from has moved.
+    One atomic statement: when it returns a row, the session's status was not counted before and (the
+    caller ensures: no status in ``values`` among them, no amount or currency) is not after, so nothing
+    its collection's numbers derive from has moved, and its collection's row needs no new version.
     """
-    return (await conn.execute(_UPDATE_UNAUTHORIZED, {**values, "pk": session_id})).mappings().first()
+    return (await conn.execute(_UPDATE_UNCOUNTED, {**values, "pk": session_id})).mappings().first()
 
 
 async def session_for_authorization(

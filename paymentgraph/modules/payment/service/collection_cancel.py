@@ -25,6 +25,7 @@ from paymentgraph.modules.payment.repository import common
 from paymentgraph.modules.payment.service.base import provider_context
 from paymentgraph.modules.payment.service.mapping import load_collections
 from paymentgraph.modules.payment.service.payments import PaymentsMixin
+from paymentgraph.modules.payment.service.recompute import recompute_collection
 
 # A session in one of these holds nothing at its provider any more.
 _SESSION_DONE = {"canceled"}
@@ -92,3 +93,5 @@ class CollectionCancelMixin(PaymentsMixin):
                 if output.data:
                     values["data"] = {**(row.data or {}), **output.data}
                 await common.update(session, row, values)
+                # A canceled session counts (every session canceled: the collection reads canceled).
+                await recompute_collection(session, row.payment_collection_id)

@@ -114,10 +114,12 @@ async def recompute_locked(
         refunded_amount=refunded,
     )
     changed = {k: v for k, v in values.items() if collection[k] != v}
+    events = []
     if changed:
         changed["updated_at"] = utcnow()
-        events = [event_row("payment_collection.updated", {"id": collection["id"], "status": status})]
+        events.append(event_row("payment_collection.updated", {"id": collection["id"], "status": status}))
         if "completed_at" in changed:
             events.append(event_row("payment_collection.completed", {"id": collection["id"]}))
-        await collection_repo.update_collection(conn, collection["id"], changed, events=events)
+    # Always: on PostgreSQL a new row version even when nothing moved (see write_recomputed).
+    await collection_repo.write_recomputed(conn, collection["id"], changed, events=events)
     return changed

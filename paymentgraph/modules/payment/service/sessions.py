@@ -142,14 +142,15 @@ class SessionsMixin(ServiceBase):
     async def _record_initiated(self, session_id: str, values: dict[str, Any]) -> dto.PaymentSession:
         """Write the provider's answer to a session; recompute its collection when that can move it.
 
-        Only a session's authorized status counts toward its collection, so when neither the old nor
-        the new status is ``authorized`` one conditional UPDATE is the whole write (on PostgreSQL in
-        autocommit); otherwise the session is locked, written and its collection recomputed.
+        Of a session's statuses only ``authorized`` and ``canceled`` count toward its collection, so
+        when neither the old nor the new status is one of them one conditional UPDATE is the whole
+        write (on PostgreSQL in autocommit); otherwise the session is locked, written and its
+        collection recomputed.
         """
         values = {**values, "updated_at": utcnow()}
-        if values["status"] != "authorized":
+        if values["status"] not in session_repo.COUNTED_STATUSES:
             async with self._one_statement_write() as conn:
-                written = await session_repo.update_unauthorized_session(conn, session_id, values)
+                written = await session_repo.update_uncounted_session(conn, session_id, values)
             if written is not None:
                 return session_from_columns(written)
         async with write_transaction(self.sessionmaker) as session:
