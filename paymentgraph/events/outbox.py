@@ -21,9 +21,21 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import BigInteger, Index, Integer, String, event, insert, text
+from sqlalchemy import (
+    BigInteger,
+    Index,
+    Integer,
+    String,
+    Table,
+    event,
+    insert,
+    literal,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -179,6 +191,23 @@ async def execute_with_events(
     else:
         info[_CARRIED] = True
     return result
+
+
+def insert_events_if(rows: Iterable[dict[str, Any]], condition: Any) -> Any:
+    """An INSERT of ``rows`` (from :func:`event_row`) that writes only where ``condition`` holds, to run
+    as a data-modifying CTE of a statement whose other writes are guarded by the same condition (the
+    caller wakes this process's dispatchers once such an autocommit statement wrote). None: nothing to
+    write (no rows, or the outbox paused for a measurement)."""
+    rows = list(rows)
+    if not rows or _paused.get():
+        return None
+    table = cast(Table, OutboxEvent.__table__)
+    names = list(rows[0])
+    selects = [
+        select(*(literal(row[name], table.c[name].type).label(name) for name in names)).where(condition)
+        for row in rows
+    ]
+    return insert(table).from_select(names, selects[0] if len(selects) == 1 else union_all(*selects))
 
 
 _commit_listeners: list[Callable[[], None]] = []

@@ -1,7 +1,9 @@
 """The accept-payment flow's statements as the database receives them, transaction control included.
 
 PostgreSQL: the outbox's events ride in the statement that makes their change, paired row locks are
-taken by one statement, and a lone write runs in autocommit (no BEGIN/COMMIT). SQLite (no
+taken by one statement, a lone write runs in autocommit (no BEGIN/COMMIT), and creating a session and
+authorizing it each write in one statement guarded by the row versions they read (only the capture's
+settlement still runs in a transaction). SQLite (no
 data-modifying CTEs, BEGIN IMMEDIATE per writer) keeps the plain statements.
 """
 
@@ -14,7 +16,7 @@ from paymentgraph import PaymentGraph
 
 SYSTEM = "pp_system_default"
 FLOW_STATEMENTS = {
-    "postgresql": {"BEGIN": 3, "COMMIT": 3, "SELECT": 5, "WITH": 8, "UPDATE": 1},
+    "postgresql": {"BEGIN": 1, "COMMIT": 1, "SELECT": 4, "WITH": 6, "UPDATE": 1},
     "sqlite": {"BEGIN": 7, "COMMIT": 6, "ROLLBACK": 1, "SELECT": 10, "INSERT": 8, "UPDATE": 7},
 }
 

@@ -10,10 +10,25 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import RowMapping, Table, bindparam, case, insert, literal_column, select, union_all, update
+from sqlalchemy import (
+    RowMapping,
+    String,
+    Table,
+    bindparam,
+    case,
+    exists,
+    insert,
+    literal,
+    literal_column,
+    select,
+    true,
+    union_all,
+    update,
+)
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from paymentgraph.events.outbox import execute_with_events
+from paymentgraph.events.outbox import execute_with_events, insert_events_if, wake_local_dispatchers
 from paymentgraph.modules.payment.models import (
     Dispute,
     Payment,
@@ -21,7 +36,7 @@ from paymentgraph.modules.payment.models import (
     PaymentProvider,
     PaymentSession,
 )
-from paymentgraph.modules.payment.repository.common import children
+from paymentgraph.modules.payment.repository.common import children, split_columns
 
 COLLECTION = cast(Table, PaymentCollection.__table__)
 _SESSION = cast(Table, PaymentSession.__table__)
@@ -69,9 +84,9 @@ _NEW_VERSION = (
 )
 
 
-def _recompute_facts() -> Any:
+def recompute_facts_of(collection_id: Any) -> Any:
+    """The statement of :func:`recompute_facts` for the collection ``collection_id`` (a SQL expression)."""
     s, p = _SESSION, _PAYMENT
-    collection_id: Any = bindparam("collection_id")
     sessions = select(
         literal_column("'s'").label("kind"),
         s.c.id.label("session_id"),
@@ -104,7 +119,21 @@ def _recompute_facts() -> Any:
     return union_all(sessions, payments, disputes)
 
 
-_RECOMPUTE_FACTS = _recompute_facts()
+_RECOMPUTE_FACTS = recompute_facts_of(bindparam("collection_id"))
+
+# The collection's row version (xmin: a new one with every UPDATE, see write_recomputed). PostgreSQL.
+VERSION: Any = sql_cast(literal_column("payment_collection.xmin"), String())
+_FACT_COLUMNS = ("kind", "session_id", "status", "currency_code", "a1", "a2")
+
+
+def _with_facts() -> Any:
+    facts = _RECOMPUTE_FACTS.subquery("facts")
+    return _WITH_PROVIDER.add_columns(
+        VERSION.label("version"), *(facts.c[name].label(f"fact_{name}") for name in _FACT_COLUMNS)
+    ).select_from(COLLECTION.outerjoin(facts, true()))
+
+
+_WITH_FACTS = _with_facts()
 
 
 async def insert_collections(
@@ -130,6 +159,78 @@ async def lock_collection(
         stmt = _WITH_PROVIDER if with_provider else _COLLECTION
     params = {"id": collection_id, "provider_id": provider_id} if with_provider else {"id": collection_id}
     return (await conn.execute(stmt, params)).mappings().first()
+
+
+async def collection_with_facts(
+    conn: AsyncConnection, collection_id: str, *, provider_id: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    """The live collection with its ``version``, ``provider_enabled`` (as :func:`lock_collection`)
+    and its recompute facts, in one unlocked read (one snapshot: the facts are the version's); None:
+    no such collection. PostgreSQL. See :func:`write_if_unchanged`."""
+    params = {"id": collection_id, "collection_id": collection_id, "provider_id": provider_id}
+    rows = (await conn.execute(_WITH_FACTS, params)).mappings().all()
+    if not rows:
+        return None
+    collection, _ = split_columns(rows[0], "fact_")
+    facts = [f for _, f in (split_columns(r, "fact_") for r in rows) if f["kind"] is not None]
+    return collection, facts
+
+
+async def write_if_unchanged(
+    conn: AsyncConnection,
+    guard: Any,
+    collection_id: str,
+    values: Mapping[str, Any],
+    writes: Callable[[Any], Sequence[Any]],
+    events: Sequence[dict[str, Any]],
+) -> bool:
+    """One statement (PostgreSQL, on an AUTOCOMMIT connection: the statement is the transaction) that
+    row-locks what ``guard`` selects, and only if it selects a row writes the collection's ``values``
+    (none: a new row version all the same, see :func:`write_recomputed`), the statements ``writes``
+    builds and ``events``; False: nothing written.
+
+    ``guard`` is a locking SELECT (FOR NO KEY UPDATE) of the collection, and of any other row the
+    decision was made on, each at the version the caller read (see ``VERSION``). A statement that
+    waited for such a lock re-checks its condition on the newest row, so a collection changed and
+    committed since it was read fails the guard; and a collection still at the version read still has
+    the facts read with it, because every committed change of them writes a new version of it
+    (write_recomputed). ``writes(condition)`` must make each of its statements write only where
+    ``condition`` (the guard passed) holds: data-modifying CTEs all run, whatever the main query reads.
+    """
+    checked = guard.cte("guard")
+    passed = exists(select(checked.c.id))
+    row = {**values} if values else {"updated_at": COLLECTION.c.updated_at}
+    statements = [
+        *writes(passed),
+        update(COLLECTION).where(COLLECTION.c.id == collection_id, passed).values(row),
+    ]
+    insert_events = insert_events_if(events, passed)
+    if insert_events is not None:
+        statements.append(insert_events)
+    stmt = select(checked.c.id)
+    for n, statement in enumerate(statements):
+        stmt = stmt.add_cte(statement.cte(f"guarded_{n}"))
+    if (await conn.execute(stmt)).first() is None:
+        return False
+    if insert_events is not None:
+        wake_local_dispatchers()
+    return True
+
+
+def guarded_insert(table: Table, row: Mapping[str, Any], condition: Any) -> Any:
+    """INSERT of ``row`` into ``table`` that writes only where ``condition`` holds (see
+    :func:`write_if_unchanged`)."""
+    values = select(*(literal(v, table.c[k].type).label(k) for k, v in row.items())).where(condition)
+    return insert(table).from_select(list(row), values)
+
+
+def collection_guard(collection_id: str, version: str) -> Any:
+    """The guard of :func:`write_if_unchanged` for a decision made on the collection alone."""
+    return (
+        select(COLLECTION.c.id)
+        .where(COLLECTION.c.id == collection_id, COLLECTION.c.deleted_at.is_(None), version == VERSION)
+        .with_for_update(of=COLLECTION, key_share=True)
+    )
 
 
 def session_fact(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -8,14 +8,28 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
-from sqlalchemy import RowMapping, Table, and_, bindparam, insert, select, update
+from sqlalchemy import (
+    RowMapping,
+    String,
+    Table,
+    and_,
+    bindparam,
+    insert,
+    literal_column,
+    select,
+    true,
+    update,
+)
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from paymentgraph.modules.payment.models import Payment, PaymentSession
 from paymentgraph.modules.payment.repository.collections import (
     COLLECTION,
+    VERSION,
     collection_columns,
     payment_fact,
+    recompute_facts_of,
     session_fact,
     write_then_read_facts,
 )
@@ -52,6 +66,33 @@ _FOR_AUTHORIZATION = (
     .select_from(SESSION.join(COLLECTION, COLLECTION.c.id == SESSION.c.payment_collection_id))
     .where(SESSION.c.id == bindparam("id"), SESSION.c.deleted_at.is_(None))
 )
+_SESSION_VERSION: Any = sql_cast(literal_column("payment_session.xmin"), String())
+
+
+def _authorization_read() -> Any:
+    own = SESSION.alias("own_session")
+    facts = recompute_facts_of(
+        select(own.c.payment_collection_id).where(own.c.id == bindparam("id")).scalar_subquery()
+    ).subquery("facts")
+    return (
+        select(
+            *_FOR_AUTHORIZATION.selected_columns,
+            _SESSION_VERSION.label("version"),
+            VERSION.label("collection_version"),
+            *(c.label(f"fact_{c.name}") for c in facts.c),
+        )
+        .select_from(
+            SESSION.join(COLLECTION, COLLECTION.c.id == SESSION.c.payment_collection_id).outerjoin(
+                facts, true()
+            )
+        )
+        .where(SESSION.c.id == bindparam("id"), SESSION.c.deleted_at.is_(None))
+    )
+
+
+# What an authorization decides on (PostgreSQL, unlocked): the session as _FOR_AUTHORIZATION with its
+# ``version``, its collection's ``collection_version`` and the collection's facts (``fact_*``).
+_AUTHORIZATION_READ = _authorization_read()
 _FOR_AUTHORIZATION_LOCKED = _FOR_AUTHORIZATION.with_for_update(of=[SESSION, COLLECTION], key_share=True)
 # Without .values(): the SET clause is the columns of the parameters given ("pk" is the key).
 _UPDATE = update(SESSION).where(SESSION.c.id == bindparam("pk"))
@@ -142,3 +183,35 @@ async def authorize_session(
         insert(_PAYMENT).values(**payment),
     ]
     return await write_then_read_facts(conn, payment["payment_collection_id"], writes, as_written)
+
+
+async def session_for_guarded_authorization(
+    conn: AsyncConnection, session_id: str
+) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]] | None:
+    """The live session (with ``live_payment_id`` and its row ``version``), its collection (with
+    ``version``) and the collection's recompute facts, in one unlocked read (one snapshot); None: no
+    such session. PostgreSQL. See ``collections.write_if_unchanged`` and :func:`authorization_guard`."""
+    rows = (await conn.execute(_AUTHORIZATION_READ, {"id": session_id})).mappings().all()
+    if not rows:
+        return None
+    row, collection = split_columns(rows[0], "collection_")
+    row, _ = split_columns(row, "fact_")
+    facts = [f for _, f in (split_columns(r, "fact_") for r in rows) if f["kind"] is not None]
+    return row, collection, facts
+
+
+def authorization_guard(session_id: str, session_version: str, collection_version: str) -> Any:
+    """The guard of ``collections.write_if_unchanged`` for an authorization decided on a session and
+    its collection at those versions (both locked, the session first, as the locked path does)."""
+    return (
+        select(SESSION.c.id)
+        .select_from(SESSION.join(COLLECTION, COLLECTION.c.id == SESSION.c.payment_collection_id))
+        .where(
+            SESSION.c.id == session_id,
+            SESSION.c.deleted_at.is_(None),
+            session_version == _SESSION_VERSION,
+            COLLECTION.c.deleted_at.is_(None),
+            collection_version == VERSION,
+        )
+        .with_for_update(of=[SESSION, COLLECTION], key_share=True)
+    )

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from paymentgraph.db.ids import new_id
@@ -25,7 +26,7 @@ from paymentgraph.errors import (
     RequiresMore,
     not_found,
 )
-from paymentgraph.events.outbox import record_event
+from paymentgraph.events.outbox import event_row, record_event, record_events
 from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.providers.base import (
     PaymentInput,
@@ -33,6 +34,7 @@ from paymentgraph.modules.payment.providers.base import (
     ProviderContext,
     SessionStatus,
 )
+from paymentgraph.modules.payment.repository import collections as collection_repo
 from paymentgraph.modules.payment.repository import common, payment_rows
 from paymentgraph.modules.payment.repository import payments as payment_repo
 from paymentgraph.modules.payment.repository import sessions as session_repo
@@ -42,7 +44,7 @@ from paymentgraph.modules.payment.service.mapping import (
     load_payments,
     payment_from_columns,
 )
-from paymentgraph.modules.payment.service.recompute import recompute_collection, recompute_locked
+from paymentgraph.modules.payment.service.recompute import recompute_collection, recompute_locked, recomputed
 
 logger = logging.getLogger(__name__)
 
@@ -50,13 +52,71 @@ _SUCCESS = {SessionStatus.AUTHORIZED, SessionStatus.CAPTURED}
 ZERO = Decimal(0)
 
 
+def _authorization_rows(
+    row: Mapping[Any, Any], output: PaymentOutput, now: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The session's new values and the payment row of an authorization the provider granted."""
+    data = output.data or row["data"] or {}
+    session_values = {
+        "status": "authorized",
+        "data": data,
+        "authorized_at": row["authorized_at"] or now,
+        "updated_at": now,
+    }
+    # Captured at the provider already (auto-capture): recorded without asking again.
+    captured = output.status == SessionStatus.CAPTURED
+    written = {
+        "id": new_id("pay"),
+        "payment_collection_id": row["payment_collection_id"],
+        "payment_session_id": row["id"],
+        "amount": row["amount"],
+        "currency_code": row["currency_code"],
+        "provider_id": row["provider_id"],
+        "data": data,
+        "captured_at": now if captured else None,
+        "canceled_at": None,
+        "captured_amount": row["amount"] if captured else ZERO,
+        "refunded_amount": ZERO,
+        "authorization_expires_at": None if captured else output.authorization_expires_at,
+        "created_at": now,
+        "updated_at": now,
+        "deleted_at": None,
+    }
+    return session_values, written
+
+
+def _authorization_events(row: Mapping[Any, Any], payment: Mapping[str, Any]) -> list[dict[str, Any]]:
+    collection_id = row["payment_collection_id"]
+    return [
+        event_row("payment_session.authorized", {"id": row["id"], "payment_collection_id": collection_id}),
+        event_row(
+            "payment.authorized",
+            {
+                "id": payment["id"],
+                "payment_collection_id": collection_id,
+                "payment_session_id": row["id"],
+                "amount": row["amount"],
+                "currency_code": row["currency_code"],
+            },
+        ),
+    ]
+
+
 class AuthorizeMixin(ServiceBase):
     async def authorize_payment_session(
         self, id: str, context: Mapping[str, Any] | None = None
     ) -> dto.Payment:
         """Authorize a session with its provider and create its payment (returned)."""
+        guarded: tuple[dict[str, Any], list[dict[str, Any]]] | None = None
+        row: Mapping[Any, Any] | None
         async with self._one_statement_read() as conn:
-            row = await session_repo.session_with_payment(conn, id)
+            if self._autocommit is not None:
+                # With what a guarded write needs: the versions and the collection's facts.
+                found = await session_repo.session_for_guarded_authorization(conn, id)
+                row = None if found is None else found[0]
+                guarded = None if found is None else found[1:]
+            else:
+                row = await session_repo.session_with_payment(conn, id)
         if row is None:
             raise not_found("PaymentSession", id)
         if row["live_payment_id"] is not None:
@@ -96,6 +156,10 @@ class AuthorizeMixin(ServiceBase):
 
         release_ctx = provider_context(context or row["context"], idempotency_key=f"{id}:release")
         try:
+            if guarded is not None and output.status == SessionStatus.AUTHORIZED:
+                payment = await self._record_authorization_if_unchanged(id, output, row, *guarded)
+                if payment is not None:
+                    return payment
             return await self._record_authorization(id, output)
         except IntegrityError:
             # A concurrent authorization recorded the session's payment first: that one stands.
@@ -140,6 +204,49 @@ class AuthorizeMixin(ServiceBase):
                 raise not_found("PaymentSession", session_id)
             return (await load_payments(session, [payment]))[0]
 
+    async def _record_authorization_if_unchanged(
+        self,
+        session_id: str,
+        output: PaymentOutput,
+        row: Mapping[Any, Any],
+        collection: Mapping[str, Any],
+        facts: list[dict[str, Any]],
+    ) -> dto.Payment | None:
+        """PostgreSQL: record the authorization in one autocommit statement, guarded by the session's
+        and its collection's row versions as read before the provider was asked (the decision and the
+        collection's numbers rest on that read); None: either changed meanwhile (or the collection is
+        deleted), nothing written: the caller records it under the locks instead."""
+        assert self._autocommit is not None
+        if collection["deleted_at"] is not None:
+            return None
+        session_values, written = _authorization_rows(row, output, utcnow())
+        authorized = _authorization_events(row, written)  # first: event ids grow in the order made
+        as_written = [
+            {**f, "status": "authorized"} if f["kind"] == "s" and f["session_id"] == session_id else f
+            for f in facts
+        ]
+        changed, events = recomputed(collection, [*as_written, collection_repo.payment_fact(written)])
+
+        def writes(passed: Any) -> list[Any]:
+            return [
+                update(session_repo.SESSION)
+                .where(session_repo.SESSION.c.id == session_id, passed)
+                .values(**session_values),
+                collection_repo.guarded_insert(payment_rows.PAYMENT, written, passed),
+            ]
+
+        async with self._autocommit.connect() as conn:
+            if not await collection_repo.write_if_unchanged(
+                conn,
+                session_repo.authorization_guard(session_id, row["version"], collection["version"]),
+                collection["id"],
+                changed,
+                writes,
+                [*authorized, *events],
+            ):
+                return None
+        return payment_from_columns({**written, "metadata": None}, [])
+
     async def _record_authorization(self, session_id: str, output: PaymentOutput) -> dto.Payment:
         async with write_transaction(self.sessionmaker) as session:
             conn = await session.connection()
@@ -155,49 +262,12 @@ class AuthorizeMixin(ServiceBase):
                 assert payment is not None
                 return (await load_payments(session, [payment]))[0]
             now = utcnow()
-            data = output.data or row["data"] or {}
-            session_values = {
-                "status": "authorized",
-                "data": data,
-                "authorized_at": row["authorized_at"] or now,
-                "updated_at": now,
-            }
-            # Captured at the provider already (auto-capture): recorded without asking again.
+            session_values, written = _authorization_rows(row, output, now)
             captured = output.status == SessionStatus.CAPTURED
-            written = {
-                "id": new_id("pay"),
-                "payment_collection_id": row["payment_collection_id"],
-                "payment_session_id": session_id,
-                "amount": row["amount"],
-                "currency_code": row["currency_code"],
-                "provider_id": row["provider_id"],
-                "data": data,
-                "captured_at": now if captured else None,
-                "canceled_at": None,
-                "captured_amount": row["amount"] if captured else ZERO,
-                "refunded_amount": ZERO,
-                "authorization_expires_at": None if captured else output.authorization_expires_at,
-                "created_at": now,
-                "updated_at": now,
-                "deleted_at": None,
-            }
             # metadata and created_by stay unwritten (SQL NULL, not a JSON null), as the ORM left them.
             facts = await session_repo.authorize_session(conn, session_id, session_values, written)
             collection_id = row["payment_collection_id"]
-            await record_event(
-                conn, "payment_session.authorized", {"id": session_id, "payment_collection_id": collection_id}
-            )
-            await record_event(
-                conn,
-                "payment.authorized",
-                {
-                    "id": written["id"],
-                    "payment_collection_id": collection_id,
-                    "payment_session_id": session_id,
-                    "amount": row["amount"],
-                    "currency_code": row["currency_code"],
-                },
-            )
+            await record_events(conn, _authorization_events(row, written))
             captures: list[dto.Capture] = []
             if captured:
                 capture = {

@@ -69,6 +69,17 @@ async def recompute_locked(
     """
     if facts is None:
         facts = list(await collection_repo.recompute_facts(conn, collection["id"]))
+    changed, events = recomputed(collection, facts)
+    # Always: on PostgreSQL a new row version even when nothing moved (see write_recomputed).
+    await collection_repo.write_recomputed(conn, collection["id"], changed, events=events)
+    return changed
+
+
+def recomputed(
+    collection: Mapping[Any, Any], facts: Sequence[Mapping[Any, Any]]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """What a collection's row must become given its ``facts`` (``collection_repo.recompute_facts``):
+    the changed values (empty: none) and the events that record them."""
     sessions = [f for f in facts if f["kind"] == "s"]
     payments = [f for f in facts if f["kind"] == "p"]
     live_payment_sessions = {p["session_id"] for p in payments if p["status"] == "live"}
@@ -120,6 +131,4 @@ async def recompute_locked(
         events.append(event_row("payment_collection.updated", {"id": collection["id"], "status": status}))
         if "completed_at" in changed:
             events.append(event_row("payment_collection.completed", {"id": collection["id"]}))
-    # Always: on PostgreSQL a new row version even when nothing moved (see write_recomputed).
-    await collection_repo.write_recomputed(conn, collection["id"], changed, events=events)
-    return changed
+    return changed, events

@@ -14,10 +14,11 @@ from paymentgraph.db.ids import new_id
 from paymentgraph.db.session import read_session, write_transaction
 from paymentgraph.db.types import utcnow
 from paymentgraph.errors import InvalidData, NotAllowed, not_found
-from paymentgraph.events.outbox import record_event
+from paymentgraph.events.outbox import event_row, record_event, record_events
 from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.entities import SESSION_STATUSES
 from paymentgraph.modules.payment.providers.base import (
+    AbstractPaymentProvider,
     InitiatePaymentInput,
     PaymentInput,
     UpdatePaymentInput,
@@ -26,9 +27,10 @@ from paymentgraph.modules.payment.repository import collections as collection_re
 from paymentgraph.modules.payment.repository import common
 from paymentgraph.modules.payment.repository import payments as payment_repo
 from paymentgraph.modules.payment.repository import sessions as session_repo
+from paymentgraph.modules.payment.repository.collections import guarded_insert
 from paymentgraph.modules.payment.service.base import ServiceBase, provider_context, require_dict
 from paymentgraph.modules.payment.service.mapping import session_dto, session_from_columns
-from paymentgraph.modules.payment.service.recompute import recompute_collection, recompute_locked
+from paymentgraph.modules.payment.service.recompute import recompute_collection, recompute_locked, recomputed
 from paymentgraph.money import normalize_currency, parse_amount
 
 
@@ -43,22 +45,17 @@ class SessionsMixin(ServiceBase):
         metadata = require_dict(data.get("metadata"), "metadata") or None
         session_id = new_id("payses")
         provider_id = data.get("provider_id")
-        async with write_transaction(self.sessionmaker) as session:
-            conn = await session.connection()
-            collection = await collection_repo.lock_collection(
-                conn,
-                payment_collection_id,
-                provider_id=provider_id if isinstance(provider_id, str) and provider_id else "",
-            )
-            if collection is None:
-                raise not_found("PaymentCollection", payment_collection_id)
+        provider_id = provider_id if isinstance(provider_id, str) and provider_id else ""
+
+        def new_session(collection: Mapping[Any, Any]) -> tuple[AbstractPaymentProvider, dict[str, Any]]:
+            """Checks on the collection as read (or locked), then the session row to insert."""
             if collection["status"] == "completed" or collection["canceled_at"] is not None:
                 raise NotAllowed(
                     f"Cannot create a payment session in payment collection {collection['id']}: "
                     f"it is {'completed' if collection['status'] == 'completed' else 'canceled'}",
                     payment_collection_id=collection["id"],
                 )
-            provider = self._usable_provider(provider_id, collection["provider_enabled"])
+            provider = self._usable_provider(data.get("provider_id"), collection["provider_enabled"])
             currency = collection["currency_code"]
             if (
                 data.get("currency_code") is not None
@@ -76,30 +73,68 @@ class SessionsMixin(ServiceBase):
                 else collection["amount"]
             )
             now = utcnow()
-            facts = await session_repo.insert_session(
-                conn,
+            return provider, {
+                "id": session_id,
+                "payment_collection_id": collection["id"],
+                "provider_id": provider.id,
+                "currency_code": currency,
+                "amount": amount,
+                "data": caller_data,
+                "context": context or None,
+                "metadata": metadata,
+                "status": "pending",
+                "authorized_at": None,
+                "created_at": now,
+                "updated_at": now,
+                "deleted_at": None,
+            }
+
+        def created_event(row: Mapping[str, Any]) -> dict[str, Any]:
+            return event_row(
+                "payment_session.created",
                 {
                     "id": session_id,
-                    "payment_collection_id": collection["id"],
-                    "provider_id": provider.id,
-                    "currency_code": currency,
-                    "amount": amount,
-                    "data": caller_data,
-                    "context": context or None,
-                    "metadata": metadata,
-                    "status": "pending",
-                    "authorized_at": None,
-                    "created_at": now,
-                    "updated_at": now,
-                    "deleted_at": None,
+                    "payment_collection_id": row["payment_collection_id"],
+                    "amount": row["amount"],
                 },
             )
-            await record_event(
-                conn,
-                "payment_session.created",
-                {"id": session_id, "payment_collection_id": collection["id"], "amount": amount},
-            )
-            await recompute_locked(conn, collection, facts)
+
+        written = None
+        if self._autocommit is not None:
+            # Decide on one unlocked read; write in one statement guarded by the collection's version.
+            async with self._autocommit.connect() as conn:
+                found = await collection_repo.collection_with_facts(
+                    conn, payment_collection_id, provider_id=provider_id
+                )
+                if found is None:
+                    raise not_found("PaymentCollection", payment_collection_id)
+                collection, facts = found
+                provider, row = new_session(collection)
+                created = created_event(row)  # first: event ids grow in the order they are made
+                changed, events = recomputed(collection, [*facts, collection_repo.session_fact(row)])
+                if await collection_repo.write_if_unchanged(
+                    conn,
+                    collection_repo.collection_guard(collection["id"], collection["version"]),
+                    collection["id"],
+                    changed,
+                    lambda passed: [guarded_insert(session_repo.SESSION, row, passed)],
+                    [created, *events],
+                ):
+                    written = row
+        if written is None:  # SQLite, or the collection changed since it was read: under its lock
+            async with write_transaction(self.sessionmaker) as session:
+                conn = await session.connection()
+                locked = await collection_repo.lock_collection(
+                    conn, payment_collection_id, provider_id=provider_id
+                )
+                if locked is None:
+                    raise not_found("PaymentCollection", payment_collection_id)
+                provider, row = new_session(locked)
+                facts = await session_repo.insert_session(conn, row)
+                await record_events(conn, [created_event(row)])
+                await recompute_locked(conn, locked, facts)
+                written = row
+        amount, currency = written["amount"], written["currency_code"]
 
         try:
             output = await self._call(
