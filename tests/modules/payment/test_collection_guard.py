@@ -17,26 +17,34 @@ import pytest
 
 from paymentgraph import PaymentGraph
 from paymentgraph.modules.payment import SystemPaymentProvider
-from paymentgraph.modules.payment.providers.base import PaymentInput, PaymentOutput
+from paymentgraph.modules.payment.providers.base import CapturePaymentInput, PaymentInput, PaymentOutput
 
 SYSTEM = "pp_system_default"
 MEDDLING = "pp_meddling_default"
 
 
 class MeddlingProvider(SystemPaymentProvider):
-    """The system provider, which runs ``meddle`` (once) while it is asked to authorize."""
+    """The system provider, which runs ``meddle`` (once) while it is asked to authorize, and
+    ``meddle_capture`` (once) while it is asked to capture."""
 
     identifier = "meddling"
 
     def __init__(self) -> None:
         super().__init__()
         self.meddle: Callable[[], Awaitable[Any]] | None = None
+        self.meddle_capture: Callable[[], Awaitable[Any]] | None = None
 
     async def authorize_payment(self, input: PaymentInput) -> PaymentOutput:
         meddle, self.meddle = self.meddle, None
         if meddle is not None:
             await meddle()
         return await super().authorize_payment(input)
+
+    async def capture_payment(self, input: CapturePaymentInput) -> PaymentOutput:
+        meddle, self.meddle_capture = self.meddle_capture, None
+        if meddle is not None:
+            await meddle()
+        return await super().capture_payment(input)
 
 
 @pytest.fixture
@@ -117,3 +125,49 @@ async def test_sessions_created_at_once_in_one_collection_all_count(pg: PaymentG
     found = await pg.payment.retrieve_payment_collection(col.id)
     assert len(found.payment_sessions) == 5
     assert (found.status, found.authorized_amount) == ("authorized", Decimal("100"))
+
+
+async def test_a_collection_changed_during_a_capture_falls_back_to_the_lock(
+    pgm: PaymentGraph, meddling: MeddlingProvider, count_statements: Any
+) -> None:
+    col = await pgm.payment.create_payment_collections({"currency_code": "usd", "amount": "100"})
+    first = await pgm.payment.create_payment_session(col.id, {"provider_id": MEDDLING, "amount": "40"})
+    second = await pgm.payment.create_payment_session(col.id, {"provider_id": SYSTEM, "amount": "60"})
+    payment = await pgm.payment.authorize_payment_session(first.id)
+    other = await pgm.payment.authorize_payment_session(second.id)
+    # While the first is being captured, the second is captured and moves the collection: a write
+    # decided on the first's read would leave the collection at 40 captured.
+    meddling.meddle_capture = lambda: pgm.payment.capture_payment({"payment_id": other.id})
+    counter = count_statements(pgm.engine, control=True)
+    captured = await pgm.payment.capture_payment({"payment_id": payment.id})
+    begins, statements = counter.by_kind()["BEGIN"], list(counter.statements)
+    assert (captured.captured_amount, [c.status for c in captured.captures]) == (Decimal("40"), ["succeeded"])
+    assert await _numbers(pgm, col.id) == ("completed", Decimal("100"), Decimal("100"))
+    if pgm.engine.dialect.name == "postgresql":
+        assert begins == 1, "\n".join(statements)
+
+
+async def test_a_payment_captured_again_during_a_capture_falls_back_to_the_lock(
+    pgm: PaymentGraph, meddling: MeddlingProvider
+) -> None:
+    col = await pgm.payment.create_payment_collections({"currency_code": "usd", "amount": "100"})
+    session = await pgm.payment.create_payment_session(col.id, {"provider_id": MEDDLING})
+    payment = await pgm.payment.authorize_payment_session(session.id)
+    # A second capture of the same payment while the first is at the provider: both count.
+    meddling.meddle_capture = lambda: pgm.payment.capture_payment({"payment_id": payment.id, "amount": "70"})
+    captured = await pgm.payment.capture_payment({"payment_id": payment.id, "amount": "30"})
+    assert sorted(c.amount for c in captured.captures) == [Decimal("30"), Decimal("70")]
+    assert all(c.status == "succeeded" for c in captured.captures)
+    assert captured.captured_amount == Decimal("100")
+    assert await _numbers(pgm, col.id) == ("completed", Decimal("100"), Decimal("100"))
+
+
+async def test_captures_at_once_in_one_collection_all_count(pg: PaymentGraph) -> None:
+    col = await pg.payment.create_payment_collections({"currency_code": "usd", "amount": "100"})
+    sessions = [
+        await pg.payment.create_payment_session(col.id, {"provider_id": SYSTEM, "amount": "25"})
+        for _ in range(4)
+    ]
+    payments = [await pg.payment.authorize_payment_session(s.id) for s in sessions]
+    await asyncio.gather(*(pg.payment.capture_payment({"payment_id": p.id}) for p in payments))
+    assert await _numbers(pg, col.id) == ("completed", Decimal("100"), Decimal("100"))

@@ -16,7 +16,7 @@ from paymentgraph import PaymentGraph
 
 SYSTEM = "pp_system_default"
 FLOW_STATEMENTS = {
-    "postgresql": {"BEGIN": 1, "COMMIT": 1, "SELECT": 4, "WITH": 6, "UPDATE": 1},
+    "postgresql": {"SELECT": 3, "WITH": 5, "UPDATE": 1},
     "sqlite": {"BEGIN": 7, "COMMIT": 6, "ROLLBACK": 1, "SELECT": 10, "INSERT": 8, "UPDATE": 7},
 }
 

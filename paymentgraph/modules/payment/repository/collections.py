@@ -183,11 +183,15 @@ async def write_if_unchanged(
     values: Mapping[str, Any],
     writes: Callable[[Any], Sequence[Any]],
     events: Sequence[dict[str, Any]],
-) -> bool:
+    *,
+    result: Callable[[Any], Any] | None = None,
+) -> list[RowMapping] | None:
     """One statement (PostgreSQL, on an AUTOCOMMIT connection: the statement is the transaction) that
     row-locks what ``guard`` selects, and only if it selects a row writes the collection's ``values``
     (none: a new row version all the same, see :func:`write_recomputed`), the statements ``writes``
-    builds and ``events``; False: nothing written.
+    builds and ``events``; returns the rows of ``result(condition)`` (a SELECT that returns at least
+    one row where ``condition`` holds; default: the guard's row), read as of the statement's start;
+    None: nothing written.
 
     ``guard`` is a locking SELECT (FOR NO KEY UPDATE) of the collection, and of any other row the
     decision was made on, each at the version the caller read (see ``VERSION``). A statement that
@@ -207,14 +211,17 @@ async def write_if_unchanged(
     insert_events = insert_events_if(events, passed)
     if insert_events is not None:
         statements.append(insert_events)
-    stmt = select(checked.c.id)
+    stmt: Any = select(checked.c.id)
+    if result is not None:
+        stmt = result(passed)
     for n, statement in enumerate(statements):
         stmt = stmt.add_cte(statement.cte(f"guarded_{n}"))
-    if (await conn.execute(stmt)).first() is None:
-        return False
+    rows = list((await conn.execute(stmt)).mappings())
+    if not rows:
+        return None
     if insert_events is not None:
         wake_local_dispatchers()
-    return True
+    return rows
 
 
 def guarded_insert(table: Table, row: Mapping[str, Any], condition: Any) -> Any:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     literal_column,
     null,
     select,
+    true,
     type_coerce,
     union_all,
     update,
@@ -32,10 +33,12 @@ from paymentgraph.db.types import Money, UTCDateTime
 from paymentgraph.modules.payment.models import Capture, Payment, Refund
 from paymentgraph.modules.payment.repository.collections import (
     COLLECTION,
+    VERSION,
     collection_columns,
     facts_subquery,
     payment_fact,
     recompute_facts,
+    recompute_facts_of,
 )
 from paymentgraph.modules.payment.repository.common import split_columns
 
@@ -48,19 +51,47 @@ _PAYMENT_LOCKED = _PAYMENT.with_for_update(key_share=True)
 _CAPTURES_FOR_LIMIT = select(
     CAPTURE.c.id, CAPTURE.c.amount, CAPTURE.c.status, CAPTURE.c.idempotency_key
 ).where(CAPTURE.c.payment_id == bindparam("payment_id"), CAPTURE.c.deleted_at.is_(None))
-# The payment with its row version (xmin: a new one with every UPDATE) and its live captures, one row
-# per capture (capture_* all None: none). PostgreSQL only.
-_PAYMENT_WITH_CAPTURES = (
-    select(
-        PAYMENT,
-        sql_cast(literal_column("payment.xmin"), String()).label("version"),
-        *(c.label(f"capture_{c.name}") for c in _CAPTURES_FOR_LIMIT.selected_columns),
+# The payment's row version (xmin: a new one with every UPDATE). PostgreSQL only.
+_PAYMENT_VERSION: Any = sql_cast(literal_column("payment.xmin"), String())
+
+
+def _payment_for_guarded_capture() -> Any:
+    """The payment with its ``version``, its collection (``collection_*``, with ``collection_version``)
+    and, one per row (``row_kind`` None: none), its live captures (``row_kind`` 'c': id, amount,
+    status, idempotency_key) and its collection's recompute facts (``row_kind`` a fact kind)."""
+    own = PAYMENT.alias("own_payment")
+    collection_id = select(own.c.payment_collection_id).where(own.c.id == bindparam("id")).scalar_subquery()
+    f = recompute_facts_of(collection_id).subquery("facts")
+    no_text, no_money = type_coerce(null(), String()), sql_cast(null(), Money())
+    captures = select(
+        literal_column("'c'").label("row_kind"),
+        CAPTURE.c.id.label("row_id"),
+        CAPTURE.c.amount.label("row_a1"),
+        CAPTURE.c.status.label("row_status"),
+        CAPTURE.c.idempotency_key.label("row_key"),
+        no_text.label("row_currency_code"),
+        no_money.label("row_a2"),
+    ).where(CAPTURE.c.payment_id == bindparam("id"), CAPTURE.c.deleted_at.is_(None))
+    facts = select(f.c.kind, f.c.session_id, f.c.a1, f.c.status, no_text, f.c.currency_code, f.c.a2)
+    rows = union_all(captures, facts).subquery("rows")
+    return (
+        select(
+            PAYMENT,
+            _PAYMENT_VERSION.label("version"),
+            *collection_columns(),
+            VERSION.label("collection_version"),
+            *rows.c,
+        )
+        .select_from(
+            PAYMENT.join(COLLECTION, COLLECTION.c.id == PAYMENT.c.payment_collection_id).outerjoin(
+                rows, true()
+            )
+        )
+        .where(PAYMENT.c.id == bindparam("id"), PAYMENT.c.deleted_at.is_(None))
     )
-    .select_from(
-        PAYMENT.outerjoin(CAPTURE, and_(CAPTURE.c.payment_id == PAYMENT.c.id, CAPTURE.c.deleted_at.is_(None)))
-    )
-    .where(PAYMENT.c.id == bindparam("id"), PAYMENT.c.deleted_at.is_(None))
-)
+
+
+_PAYMENT_FOR_GUARDED_CAPTURE = _payment_for_guarded_capture()
 # Locks the payment by writing a new version of it (no column changes), if it is still ``version``.
 # A new row version of a payment without a new value: both columns given, so that none changes (updated_at
 # would otherwise take its onupdate value).
@@ -75,6 +106,8 @@ _BUMP_PAYMENT = (
     .values(_SAME_VALUES)
     .returning(PAYMENT.c.id)
 )
+# The row version this transaction writes (the xmin of the rows it writes; no subtransactions here).
+_NEW_VERSION_WRITTEN: Any = literal_column("pg_current_xact_id()::xid::text").label("version")
 _NEW_VERSION = update(PAYMENT).where(PAYMENT.c.id == bindparam("pk")).values(_SAME_VALUES)
 _INSERT_PAYMENT = insert(PAYMENT)
 _INSERT_CAPTURE = insert(CAPTURE)
@@ -160,23 +193,41 @@ async def captures_for_limit(conn: AsyncConnection, payment_id: str) -> list[Row
     return list((await conn.execute(_CAPTURES_FOR_LIMIT, {"payment_id": payment_id})).mappings())
 
 
-async def payment_with_captures(
+async def payment_for_guarded_capture(
     conn: AsyncConnection, payment_id: str
-) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
-    """The live payment with its ``version`` and its live captures (as :func:`captures_for_limit`),
-    read in one statement without a lock (PostgreSQL); None: no such payment. See
-    :func:`reserve_capture_if_unchanged`."""
-    rows = (await conn.execute(_PAYMENT_WITH_CAPTURES, {"id": payment_id})).mappings().all()
+) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any], list[dict[str, Any]]] | None:
+    """The live payment with its ``version``, its live captures (as :func:`captures_for_limit`), its
+    collection (with its ``version``) and the collection's recompute facts, in one unlocked read (one
+    snapshot); None: no such payment. PostgreSQL. See :func:`reserve_capture_if_unchanged` and
+    :func:`capture_settlement_guard`."""
+    rows = (await conn.execute(_PAYMENT_FOR_GUARDED_CAPTURE, {"id": payment_id})).mappings().all()
     if not rows:
         return None
-    payment, _ = split_columns(rows[0], "capture_")
-    captures = [c for _, c in (split_columns(r, "capture_") for r in rows) if c["id"] is not None]
-    return payment, captures
+    payment, collection = split_columns(rows[0], "collection_")
+    payment, _ = split_columns(payment, "row_")
+    captures: list[dict[str, Any]] = []
+    facts: list[dict[str, Any]] = []
+    for row in rows:
+        kind = row["row_kind"]
+        if kind == "c":
+            captures.append(
+                {"id": row["row_id"], "amount": row["row_a1"], "status": row["row_status"],
+                 "idempotency_key": row["row_key"]}
+            )  # fmt: skip
+        elif kind is not None:
+            facts.append(
+                {"kind": kind, "session_id": row["row_id"], "status": row["row_status"],
+                 "currency_code": row["row_currency_code"], "a1": row["row_a1"], "a2": row["row_a2"]}
+            )  # fmt: skip
+    return payment, captures, collection, facts
 
 
-async def reserve_capture_if_unchanged(conn: AsyncConnection, row: Mapping[str, Any], version: str) -> bool:
+async def reserve_capture_if_unchanged(
+    conn: AsyncConnection, row: Mapping[str, Any], version: str
+) -> str | None:
     """Insert the capture ``row`` under its payment's row lock if the payment is still at ``version``;
-    False (nothing written): it changed since it was read. One statement (PostgreSQL).
+    returns the payment's new row version, None (nothing written): it changed since it was read. One
+    statement (PostgreSQL, on an AUTOCOMMIT connection: the new version is the statement's transaction).
 
     The statement takes the payment's lock by writing a new version of the row and inserts only if the
     version it locked is the one the caller's decision was made on (a concurrent writer that committed
@@ -189,9 +240,10 @@ async def reserve_capture_if_unchanged(conn: AsyncConnection, row: Mapping[str, 
     values = select(*(literal(v, CAPTURE.c[k].type).label(k) for k, v in row.items())).where(
         exists(select(bumped.c.id))
     )
-    stmt = insert(CAPTURE).from_select(list(row), values).returning(CAPTURE.c.id)
+    stmt = insert(CAPTURE).from_select(list(row), values).returning(CAPTURE.c.id, _NEW_VERSION_WRITTEN)
     params = {"guard_payment_id": row["payment_id"], "guard_version": version}
-    return (await conn.execute(stmt, params)).first() is not None
+    written = (await conn.execute(stmt, params)).first()
+    return None if written is None else str(written[1])
 
 
 async def new_payment_version(conn: AsyncConnection, payment_id: str) -> None:
@@ -327,3 +379,63 @@ async def settle_capture_and_pay(
 
 def _oldest_first(row: Mapping[Any, Any]) -> tuple[Any, str]:
     return row["created_at"], row["id"]
+
+
+def capture_settlement_guard(payment_id: str, capture_id: str, version: str, collection_version: str) -> Any:
+    """The guard of ``collections.write_if_unchanged`` for settling the pending capture ``capture_id``
+    of a payment and its collection still at those versions (the payment, the collection and the capture
+    locked, in the order the locked path takes them)."""
+    return (
+        select(PAYMENT.c.id)
+        .select_from(
+            PAYMENT.join(COLLECTION, COLLECTION.c.id == PAYMENT.c.payment_collection_id).join(
+                CAPTURE, CAPTURE.c.payment_id == PAYMENT.c.id
+            )
+        )
+        .where(
+            PAYMENT.c.id == payment_id,
+            PAYMENT.c.deleted_at.is_(None),
+            version == _PAYMENT_VERSION,
+            COLLECTION.c.deleted_at.is_(None),
+            collection_version == VERSION,
+            CAPTURE.c.id == capture_id,
+            CAPTURE.c.deleted_at.is_(None),
+            CAPTURE.c.status == "pending",
+        )
+        .with_for_update(of=[PAYMENT, COLLECTION, CAPTURE], key_share=True)
+    )
+
+
+def capture_settlement_writes(
+    payment_id: str, capture_id: str, capture_values: Mapping[str, Any], payment_values: Mapping[str, Any]
+) -> Any:
+    """``writes`` for ``collections.write_if_unchanged``: settle the capture, move the payment."""
+
+    def writes(passed: Any) -> list[Any]:
+        return [
+            update(CAPTURE).where(CAPTURE.c.id == capture_id, passed).values(**capture_values),
+            update(PAYMENT).where(PAYMENT.c.id == payment_id, passed).values(**payment_values),
+        ]
+
+    return writes
+
+
+def captures_and_refunds_where(payment_id: str) -> Any:
+    """``result`` for ``collections.write_if_unchanged``: the payment's captures and refunds (as
+    :func:`captures_and_refunds`), only where the condition holds; split them with :func:`children_rows`."""
+
+    def result(condition: Any) -> Any:
+        captures, refunds = _children_of([payment_id])
+        return union_all(captures.where(condition), refunds.where(condition))
+
+    return result
+
+
+def children_rows(
+    rows: Sequence[Mapping[Any, Any]],
+) -> tuple[list[Mapping[Any, Any]], list[Mapping[Any, Any]]]:
+    """Captures and refunds from rows of :func:`captures_and_refunds_where`, each oldest first."""
+    found: dict[str, list[Mapping[Any, Any]]] = {"c": [], "r": []}
+    for row in rows:
+        found[row["kind"]].append(row)
+    return sorted(found["c"], key=_oldest_first), sorted(found["r"], key=_oldest_first)

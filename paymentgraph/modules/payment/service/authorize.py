@@ -236,15 +236,16 @@ class AuthorizeMixin(ServiceBase):
             ]
 
         async with self._autocommit.connect() as conn:
-            if not await collection_repo.write_if_unchanged(
+            done = await collection_repo.write_if_unchanged(
                 conn,
                 session_repo.authorization_guard(session_id, row["version"], collection["version"]),
                 collection["id"],
                 changed,
                 writes,
                 [*authorized, *events],
-            ):
-                return None
+            )
+        if done is None:
+            return None
         return payment_from_columns({**written, "metadata": None}, [])
 
     async def _record_authorization(self, session_id: str, output: PaymentOutput) -> dto.Payment:

@@ -26,9 +26,10 @@ from paymentgraph.db.ids import new_id
 from paymentgraph.db.session import read_session, write_transaction
 from paymentgraph.db.types import utcnow
 from paymentgraph.errors import DomainError, InvalidData, NotAllowed, ProviderUnavailable, not_found
-from paymentgraph.events.outbox import record_event
+from paymentgraph.events.outbox import event_row, record_events
 from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.providers.base import CapturePaymentInput, PaymentOutput
+from paymentgraph.modules.payment.repository import collections as collection_repo
 from paymentgraph.modules.payment.repository import common, payment_rows
 from paymentgraph.modules.payment.service.base import provider_context, require_dict
 from paymentgraph.modules.payment.service.mapping import (
@@ -46,7 +47,7 @@ from paymentgraph.modules.payment.service.pending import (
     request_key,
     same_request,
 )
-from paymentgraph.modules.payment.service.recompute import recompute_locked
+from paymentgraph.modules.payment.service.recompute import recompute_locked, recomputed
 from paymentgraph.money import parse_amount
 
 ZERO = Decimal(0)
@@ -55,10 +56,24 @@ _READS_BEFORE_LOCKING = 3
 
 
 @dataclass(frozen=True)
+class _SettleGuard:
+    """What a reservation read and wrote, for settling its capture in one guarded statement: the
+    payment as read, its row version after the reservation, the capture's creator, its collection
+    (with its version) and the collection's facts, all from one snapshot."""
+
+    payment: Columns
+    version: str
+    created_by: str | None
+    collection: Columns
+    facts: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
 class _Reserved:
     """A pending capture committed under the payment's lock: the provider is asked next."""
 
     op: PendingOperation
+    guard: _SettleGuard | None = None
 
 
 # What one pass under the payment's lock decided: done (the payment), settle these pending captures first
@@ -76,6 +91,33 @@ def _pending(payment: Columns, capture: Columns) -> PendingOperation:
         payment["provider_id"],
         dict(payment["data"] or {}),
         payment["currency_code"],
+    )
+
+
+def _captured_values(payment: Columns, amount: Decimal, output: PaymentOutput, now: Any) -> dict[str, Any]:
+    """The payment's new values once a capture of ``amount`` succeeded."""
+    captured = payment["captured_amount"] + amount
+    values: dict[str, Any] = {"captured_amount": captured, "updated_at": now}
+    if output.data:
+        values["data"] = output.data
+    if (captured >= payment["amount"] or output.capture_closed) and payment["captured_at"] is None:
+        values["captured_at"] = now
+    return values
+
+
+def _captured_event(
+    payment: Columns, capture_id: str, amount: Decimal, actor_id: str | None
+) -> dict[str, Any]:
+    return event_row(
+        "payment.captured",
+        {
+            "id": payment["id"],
+            "payment_collection_id": payment["payment_collection_id"],
+            "capture_id": capture_id,
+            "amount": amount,
+            "currency_code": payment["currency_code"],
+        },
+        actor_id=actor_id,
     )
 
 
@@ -100,7 +142,7 @@ class CapturesMixin(SettlementMixin):
         require_dict(data.get("metadata"), "metadata")
         return await self._reserve_and_call(
             lambda settle_first: self._reserve_capture(payment_id, data, settle_first=settle_first),
-            self._capture_reserved,
+            lambda reserved: self._capture_reserved(reserved.op, reserved.guard),
             keyed=request_key(data) is not None,
         )
 
@@ -139,17 +181,20 @@ class CapturesMixin(SettlementMixin):
         assert self._autocommit is not None
         async with self._autocommit.connect() as conn:
             for _ in range(_READS_BEFORE_LOCKING):
-                found = await payment_rows.payment_with_captures(conn, payment_id)
+                # With what settling in one guarded statement needs: the collection and its facts.
+                found = await payment_rows.payment_for_guarded_capture(conn, payment_id)
                 if found is None:
                     raise not_found("Payment", payment_id)
-                payment, captures = found
+                payment, captures, collection, facts = found
                 decision = self._decide_capture(payment, captures, data, settle_first=settle_first)
                 if isinstance(decision, str):  # "unchanged"
                     return await self._payment_with_children(conn, payment)
                 if not isinstance(decision, dict):
                     return decision
-                if await payment_rows.reserve_capture_if_unchanged(conn, decision, payment["version"]):
-                    return _Reserved(_pending(payment, decision))
+                version = await payment_rows.reserve_capture_if_unchanged(conn, decision, payment["version"])
+                if version is not None:
+                    guard = _SettleGuard(payment, version, decision["created_by"], collection, facts)
+                    return _Reserved(_pending(payment, decision), guard)
         return None
 
     def _decide_capture(
@@ -209,7 +254,7 @@ class CapturesMixin(SettlementMixin):
             "deleted_at": None,
         }
 
-    async def _capture_reserved(self, op: PendingOperation) -> dto.Payment:
+    async def _capture_reserved(self, op: PendingOperation, guard: _SettleGuard | None = None) -> dto.Payment:
         """Ask the provider for a just reserved capture; only a definite refusal removes it."""
         try:
             output = await self._capture_at_provider(
@@ -224,7 +269,56 @@ class CapturesMixin(SettlementMixin):
             if isinstance(exc, DomainError):
                 naming(exc, op)
             raise
+        if guard is not None:
+            recorded = await self._record_capture_if_unchanged(op, output, guard)
+            if recorded is not None:
+                return recorded
         return await self._record_capture(op.payment_id, op.id, output)
+
+    async def _record_capture_if_unchanged(
+        self, op: PendingOperation, output: PaymentOutput, guard: _SettleGuard
+    ) -> dto.Payment | None:
+        """PostgreSQL: settle the capture, move the payment and its collection in one autocommit
+        statement, guarded by the payment's version after the reservation, the collection's version as
+        read with it, and the capture still pending; None: something changed (or the collection is
+        deleted), nothing written: the caller records it under the locks instead."""
+        assert self._autocommit is not None
+        payment, collection = guard.payment, guard.collection
+        if collection["deleted_at"] is not None:
+            return None
+        now = utcnow()
+        values = _captured_values(payment, op.amount, output, now)
+        capture_values = {"status": "succeeded", "updated_at": now}
+        captured = _captured_event(payment, op.id, op.amount, guard.created_by)  # first: ids grow
+        moved = {**payment, **values}
+        facts = [
+            collection_repo.payment_fact(moved)
+            if f["kind"] == "p" and f["session_id"] == payment["payment_session_id"]
+            else f
+            for f in guard.facts
+        ]
+        changed, events = recomputed(collection, facts)
+        async with self._autocommit.connect() as conn:
+            rows = await collection_repo.write_if_unchanged(
+                conn,
+                payment_rows.capture_settlement_guard(
+                    payment["id"], op.id, guard.version, collection["version"]
+                ),
+                collection["id"],
+                changed,
+                payment_rows.capture_settlement_writes(payment["id"], op.id, capture_values, values),
+                [captured, *events],
+                result=payment_rows.captures_and_refunds_where(payment["id"]),
+            )
+        if rows is None:
+            return None
+        # Read as of the statement's start: the capture it settled is applied here.
+        captures, refunds = payment_rows.children_rows(rows)
+        return payment_from_columns(
+            moved,
+            [capture_from_columns({**c, **capture_values} if c["id"] == op.id else c) for c in captures],
+            [refund_from_columns(r) for r in refunds],
+        )
 
     async def _capture_at_provider(
         self,
@@ -273,28 +367,14 @@ class CapturesMixin(SettlementMixin):
             return await self._payment_with_children(conn, payment)  # succeeded already
         # A capture's amount never changes, so the payment's new sums are known before it is settled.
         now = utcnow()
-        captured = payment["captured_amount"] + capture["amount"]
-        values: dict[str, Any] = {"captured_amount": captured, "updated_at": now}
-        if output.data:
-            values["data"] = output.data
-        if (captured >= payment["amount"] or output.capture_closed) and payment["captured_at"] is None:
-            values["captured_at"] = now
+        values = _captured_values(payment, capture["amount"], output, now)
         settled, captures, refunds, facts = await payment_rows.settle_capture_and_pay(
             conn, capture_id, {"status": "succeeded", "updated_at": now}, payment, values
         )
         if settled is None:  # settled meanwhile (by a recovery or a late reply): nothing written here
             return await self._payment_with_children(conn, payment)
-        await record_event(
-            conn,
-            "payment.captured",
-            {
-                "id": payment_id,
-                "payment_collection_id": payment["payment_collection_id"],
-                "capture_id": capture_id,
-                "amount": settled["amount"],
-                "currency_code": payment["currency_code"],
-            },
-            actor_id=capture["created_by"],
+        await record_events(
+            conn, [_captured_event(payment, capture_id, settled["amount"], capture["created_by"])]
         )
         if collection["deleted_at"] is None:
             await recompute_locked(conn, collection, facts)

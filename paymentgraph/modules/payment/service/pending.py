@@ -130,14 +130,15 @@ class SettlementMixin(ServiceBase):
     async def _reserve_and_call(
         self,
         reserve: Callable[[bool], Awaitable[Any]],
-        call_reserved: Callable[[PendingOperation], Awaitable[dto.Payment]],
+        call_reserved: Callable[[Any], Awaitable[dto.Payment]],
         *,
         keyed: bool,
     ) -> dto.Payment:
         """The one loop of a new capture or refund: reserve under the lock, settle what comes first, call.
 
         ``reserve(settle_first)`` returns the finished payment, an operation to resume (same request key),
-        the payment's pending operations to settle first, or a reserved step whose ``op`` is to be called.
+        the payment's pending operations to settle first, or a reserved step (with its ``op``) that
+        ``call_reserved`` is given.
         """
         settle_first, raced = True, False
         while True:
@@ -157,7 +158,7 @@ class SettlementMixin(ServiceBase):
                 await self._settle_before_new(step)
                 settle_first = False
                 continue
-            return await call_reserved(step.op)
+            return await call_reserved(step)
 
     async def _settle_before_new(self, ops: list[PendingOperation]) -> None:
         """Settle the payment's pending operations before a new one is accepted.

@@ -70,7 +70,7 @@ class RefundsMixin(SettlementMixin):
         require_dict(data.get("metadata"), "metadata")
         return await self._reserve_and_call(
             lambda settle_first: self._reserve_refund(payment_id, data, settle_first=settle_first),
-            self._refund_reserved,
+            lambda reserved: self._refund_reserved(reserved.op),
             keyed=request_key(data) is not None,
         )
 

@@ -112,14 +112,15 @@ class SessionsMixin(ServiceBase):
                 provider, row = new_session(collection)
                 created = created_event(row)  # first: event ids grow in the order they are made
                 changed, events = recomputed(collection, [*facts, collection_repo.session_fact(row)])
-                if await collection_repo.write_if_unchanged(
+                done = await collection_repo.write_if_unchanged(
                     conn,
                     collection_repo.collection_guard(collection["id"], collection["version"]),
                     collection["id"],
                     changed,
                     lambda passed: [guarded_insert(session_repo.SESSION, row, passed)],
                     [created, *events],
-                ):
+                )
+                if done is not None:
                     written = row
         if written is None:  # SQLite, or the collection changed since it was read: under its lock
             async with write_transaction(self.sessionmaker) as session:
