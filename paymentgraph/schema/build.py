@@ -13,6 +13,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from paymentgraph.links.definition import camel
 from paymentgraph.links.registry import Registry, default_registry
+from paymentgraph.schema.fastexec import NAME_IS_DICT_KEY
 from paymentgraph.schema.filters import FilterSpec, filter_input
 from paymentgraph.schema.links import EdgeField, edge_fields
 from paymentgraph.schema.ordering import OrderSpec, SortDirection, order_input
@@ -172,6 +173,10 @@ def read_field(source: Any, name: str) -> Any:
         return None
     except TypeError:
         return getattr(source, name)
+
+
+# For a dict source it is ``source.get(name)``: the fast executor reads such fields without the call.
+setattr(read_field, NAME_IS_DICT_KEY, True)
 
 
 def schema_config(config: StrawberryConfig | None = None) -> StrawberryConfig:
