@@ -146,7 +146,7 @@ def main() -> None:
         report.add(
             f"Sustained HTTP load, nested read N=100, {scale.load_seconds:.0f} s per row", load_table(load)
         )
-    report.add("Targets (issue 7)", checks_table(checks(rows, flow_rows, load)))
+    report.add("Targets (issue 15)", checks_table(checks(rows, flow_rows, load)))
     if ANALYSIS.exists() and not args.quick:
         report.sections.append(ANALYSIS.read_text())
     summary = _summary(rows, flow_rows, load)

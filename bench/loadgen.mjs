@@ -1,0 +1,90 @@
+// Closed-loop HTTP load generator in Node.js (no packages): `node bench/loadgen.mjs CONFIG_JSON`.
+//
+// Why not the Python one (bench/loadgen.py) by default: on this 2-core machine httpx spends about 5 ms of
+// CPU per request, so at the server's 150 req/s the load generator took most of a core from the server and
+// PostgreSQL, and its own event loop's lag was counted as the server's latency. Node's http client costs a
+// few hundredths of that. Same rules and output as bench/loadgen.py: a 200 without "errors" is a success;
+// a 503 with Retry-After is counted apart (refused); anything else, dropped connections included, is an
+// error. CONFIG_JSON: {"url", "bodies": [...], "headers", "connections", "seconds"}; the bodies are sent
+// in turn so that consecutive requests read different pages.
+import http from "node:http";
+
+const config = JSON.parse(process.argv[2]);
+const target = new URL(config.url);
+const bodies = config.bodies.map((b) => Buffer.from(b));
+const agent = new http.Agent({ keepAlive: true, maxSockets: config.connections, keepAliveMsecs: 1000 });
+const out = { latencies: [], errors: [], refused: [], problems: [] };
+let next = 0;
+
+function post(body) {
+  return new Promise((resolve) => {
+    const started = process.hrtime.bigint();
+    const done = (status, retryAfter, text, problem) =>
+      resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, status, retryAfter, text, problem });
+    const request = http.request(
+      {
+        agent,
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: "POST",
+        headers: { ...config.headers, "Content-Length": body.length },
+      },
+      (response) => {
+        const chunks = [];
+        response.on("data", (c) => chunks.push(c));
+        response.on("end", () =>
+          done(response.statusCode, response.headers["retry-after"], Buffer.concat(chunks).toString("utf8"), "")
+        );
+        response.on("error", (e) => done(0, undefined, "", `${e.code || e.name}: ${e.message}`));
+      }
+    );
+    request.on("error", (e) => done(0, undefined, "", `${e.code || e.name}: ${e.message}`));
+    request.end(body);
+  });
+}
+
+async function worker(until) {
+  while (performance.now() < until) {
+    const r = await post(bodies[next++ % bodies.length]);
+    if (r.status === 503 && r.retryAfter !== undefined) {
+      out.refused.push(r.ms);
+      continue;
+    }
+    let problem = r.problem;
+    if (!problem && (r.status !== 200 || r.text.slice(0, 200).includes('"errors"'))) {
+      problem = `HTTP ${r.status}: ${r.text.slice(0, 300)}`;
+    }
+    (problem ? out.errors : out.latencies).push(r.ms);
+    if (problem && out.problems.length < 3) out.problems.push(problem);
+  }
+}
+
+function percentile(sorted, q) {
+  if (!sorted.length) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+// One request per connection first, so the timed window does not include connecting.
+await Promise.all(Array.from({ length: config.connections }, () => post(bodies[0])));
+const started = performance.now();
+const until = started + config.seconds * 1000;
+await Promise.all(Array.from({ length: config.connections }, () => worker(until)));
+const seconds = (performance.now() - started) / 1000;
+agent.destroy();
+const latencies = out.latencies.sort((a, b) => a - b);
+const refused = out.refused.sort((a, b) => a - b);
+process.stdout.write(
+  JSON.stringify({
+    requests: latencies.length,
+    errors: out.errors.length,
+    refused: refused.length,
+    refused_p99_ms: percentile(refused, 0.99),
+    seconds,
+    rps: latencies.length / seconds,
+    p50_ms: percentile(latencies, 0.5),
+    p99_ms: percentile(latencies, 0.99),
+    max_ms: latencies.length ? latencies[latencies.length - 1] : 0,
+    problems: out.problems,
+  }) + "\n"
+);
