@@ -33,7 +33,6 @@ from paymentgraph.events.worker import Worker, background_worker
 from paymentgraph.http import graphiql, subscriptions, webhooks
 from paymentgraph.http.graphql import graphql_endpoint
 from paymentgraph.http.health import health, redis_client
-from paymentgraph.http.idempotency import idempotent
 from paymentgraph.http.overload import InFlightLimit, default_max_in_flight
 from paymentgraph.http.unavailable import answering_outages
 from paymentgraph.links.registry import default_registry
@@ -64,7 +63,7 @@ async def _webhook(request: Request) -> Response:
 
 # A database outage around execution (authentication, the Idempotency-Key claim, storing a webhook
 # delivery) is answered 503 + Retry-After, never Starlette's plain-text 500.
-_graphql = answering_outages(idempotent(graphql_endpoint))
+_graphql = answering_outages(graphql_endpoint)
 _webhook_stored = answering_outages(_webhook, webhooks.unavailable_body)
 
 
@@ -81,6 +80,8 @@ def create_app(settings: Settings | None = None, *, gc_tuning: bool = False) -> 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         from paymentgraph.schema import create_schema
+        from paymentgraph.schema.compiled import Operations
+        from paymentgraph.schema.limits import Limits
 
         config = load_config()
         plugins = load_plugins(config)
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None, *, gc_tuning: bool = False) -> 
             app.state.in_flight = in_flight
             app.state.plugins = plugins
             app.state.schema = create_schema(pg.registry, settings, mutations=plugins.mutations)
+            app.state.operations = Operations(Limits.from_settings(settings))
             if gc_tuning:
                 tune_gc()
             logger.info("paymentgraph is serving on %s", pg.engine.url.render_as_string(hide_password=True))

@@ -1,4 +1,9 @@
-"""``/graphql``: a hand-rolled endpoint over ``schema.execute`` with orjson in and out.
+"""``/graphql``: a hand-rolled endpoint over compiled operations (schema/compiled.py), orjson in and out.
+
+The body, its JSON and the document are each handled once: the body is read and decoded here, the
+document is compiled once per (text, operationName) and kept, the caller is authenticated once (the
+``Context`` carries its principal and its credential), a mutation with an ``Idempotency-Key`` is claimed
+after that (http/idempotency.py), and errors are formatted once, just before the response is written.
 
 Hand-rolled rather than strawberry's ASGI app because it is measurably faster (orjson, no per-request
 view machinery; docs/performance.md, "What each technique bought") and because the status codes and
@@ -24,18 +29,19 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from graphql import GraphQLError
+from graphql import ExecutionResult, GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
-from strawberry.exceptions import MissingQueryError
-from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.schema.exceptions import CannotGetOperationTypeError
 from strawberry.types.graphql import OperationType
 
 from paymentgraph.errors import ErrorCode
-from paymentgraph.http import graphiql
+from paymentgraph.http import graphiql, idempotency
 from paymentgraph.http.unavailable import DATABASE_RETRY_AFTER_SECONDS, is_unavailable, retry_after
+from paymentgraph.schema.compiled import CompiledOperation
 from paymentgraph.schema.context import Context
 from paymentgraph.schema.errors import format_errors
+from paymentgraph.schema.idempotency import caller_scope
 
 # Variables may be much larger than the document (a long list of line items); bound the body anyway.
 BODY_ALLOWANCE = 1024 * 1024
@@ -186,27 +192,13 @@ async def graphql_endpoint(request: Request) -> Response:
     except BadRequest as exc:
         return _refusal(exc.message, exc.status, ErrorCode.BAD_REQUEST, headers, media_type)
 
-    context = Context(
-        pg=state.pg,
-        principal=await state.pg.identity.authenticate(request.headers.get("authorization")),
-        request=request,
-        request_id=request_id,
-        idempotency_key=request.headers.get("idempotency-key"),
-    )
-    # Subscriptions are served over WebSocket at the same path (http/subscriptions.py).
-    allowed = (
-        {OperationType.QUERY} if request.method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
-    )
-    try:
-        result = await state.schema.execute(
-            query,
-            variable_values=variables,
-            context_value=context,
-            operation_name=operation_name,
-            allowed_operation_types=allowed,
-        )
-    except InvalidOperationTypeError as exc:
-        if exc.operation_type is OperationType.SUBSCRIPTION:
+    operation = state.operations.get(query, operation_name)
+    if operation.refusal is None:
+        if operation.unknown_operation:
+            reason = CannotGetOperationTypeError(operation_name).as_http_error_reason()
+            return _refusal(reason, 400, ErrorCode.GRAPHQL_VALIDATION_FAILED, headers, media_type)
+        if operation.operation_type is OperationType.SUBSCRIPTION:
+            # Subscriptions are served over WebSocket at the same path (http/subscriptions.py).
             return _refusal(
                 "Subscriptions are served over WebSocket at /graphql (protocol graphql-transport-ws)",
                 400,
@@ -214,25 +206,59 @@ async def graphql_endpoint(request: Request) -> Response:
                 headers,
                 media_type,
             )
-        # A GET must not change anything (caches, prefetchers and crawlers replay GETs).
-        headers["Allow"] = "POST"
-        return _refusal(
-            "Mutations are not allowed over GET; send them with POST",
-            405,
-            ErrorCode.NOT_ALLOWED,
-            headers,
-            media_type,
-        )
-    except CannotGetOperationTypeError as exc:
-        return _refusal(
-            exc.as_http_error_reason(), 400, ErrorCode.GRAPHQL_VALIDATION_FAILED, headers, media_type
-        )
-    except MissingQueryError:
-        return _refusal(
-            "No GraphQL query found in the request", 400, ErrorCode.BAD_REQUEST, headers, media_type
-        )
+        if operation.operation_type is OperationType.MUTATION and request.method == "GET":
+            # A GET must not change anything (caches, prefetchers and crawlers replay GETs).
+            headers["Allow"] = "POST"
+            return _refusal(
+                "Mutations are not allowed over GET; send them with POST",
+                405,
+                ErrorCode.NOT_ALLOWED,
+                headers,
+                media_type,
+            )
 
-    errors: list[GraphQLError] | None = format_errors(result.errors, request_id)
+    authorization = request.headers.get("authorization")
+    idempotency_key = request.headers.get(idempotency.HEADER)
+    credential = caller_scope(authorization)
+    context = Context(
+        pg=state.pg,
+        principal=await state.pg.identity.authenticate(authorization),
+        request=request,
+        request_id=request_id,
+        idempotency_key=idempotency_key,
+        credential=credential,
+    )
+
+    async def answer() -> Response:
+        return await _answer(state, operation, variables, context, headers, media_type)
+
+    if idempotency_key is not None and request.method == "POST" and operation.runs_one_mutation:
+        fingerprint = idempotency.request_fingerprint(operation.normalised, variables, operation_name)
+        return await idempotency.run_once(request, idempotency_key, credential, fingerprint, answer)
+    return await answer()
+
+
+async def _answer(
+    state: Any,
+    operation: CompiledOperation,
+    variables: dict[str, Any] | None,
+    context: Context,
+    headers: dict[str, str],
+    media_type: str,
+) -> Response:
+    """Check the request against the compiled operation, run it, and answer (errors formatted once)."""
+    schema = state.schema
+    try:
+        refused = operation.request_errors(
+            schema._schema, variables, context.principal, state.operations.limits
+        )
+    except Exception as bug:  # in a check of ours: masked and logged with the request id, like any bug
+        refused = [GraphQLError(str(bug), original_error=bug)]
+    if refused is not None:
+        result = ExecutionResult(None, refused)
+    else:
+        result = await operation.run(schema, variables, context)
+    errors: list[GraphQLError] | None = format_errors(result.errors, context.request_id)
     formatted = [error.formatted for error in errors] if errors else None
     status = 200
     body: dict[str, Any] = {"data": result.data}
@@ -245,9 +271,7 @@ async def graphql_endpoint(request: Request) -> Response:
         if is_unavailable(formatted):
             # Retryable as a whole: a load balancer or client retries 503s without reading the body.
             status = 503
-            headers.update(retry_after(DATABASE_RETRY_AFTER_SECONDS))
-    if result.extensions:
-        body["extensions"] = result.extensions
+            headers = {**headers, **retry_after(DATABASE_RETRY_AFTER_SECONDS)}
     return json_response(body, status, headers, media_type)
 
 

@@ -27,15 +27,22 @@ from paymentgraph.identity.principal import Principal
 from paymentgraph.identity.tokens import bearer_token
 from paymentgraph.schema.context import principal_of
 from paymentgraph.schema.reach import REACH_KEY, ReachTable, refused_fields
-from paymentgraph.schema.verdicts import MISSING
+from paymentgraph.schema.verdicts import MISSING, NodeCache
 
 __all__ = ["AuthExtension", "bearer_token", "check", "principal_of"]
 
 
 def check(
-    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, principal: Principal
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    principal: Principal,
+    verdicts: NodeCache | None = None,
 ) -> GraphQLError | None:
-    """The refusal for ``principal`` running this document, or None when it may run."""
+    """The refusal for ``principal`` running this document, or None when it may run.
+
+    ``verdicts``: where the refused fields per scope are kept (default: the reach table's, per document).
+    """
     if principal.refusal is not None:
         return GraphQLError(principal.refusal, extensions={"code": ErrorCode.UNAUTHENTICATED.value})
     if principal.is_admin:
@@ -45,10 +52,11 @@ def check(
         return GraphQLError(
             "This schema serves the admin only", extensions={"code": ErrorCode.UNAUTHENTICATED.value}
         )
-    refused = table.verdicts.get(document, (operation_name, principal.scope))
+    kept = table.verdicts if verdicts is None else verdicts
+    refused = kept.get(document, (operation_name, principal.scope))
     if refused is MISSING:
         refused = refused_fields(schema, table, document, operation_name, principal.scope)
-        table.verdicts.put(document, (operation_name, principal.scope), refused)
+        kept.put(document, (operation_name, principal.scope), refused)
     if not refused:
         return None
     names = ", ".join(refused)

@@ -27,6 +27,9 @@ class Context:
     request: Any = None  # the starlette Request over HTTP; None in-process
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     idempotency_key: str | None = None
+    # Whose Idempotency-Keys these are (schema/idempotency.py's caller_scope of the Authorization header),
+    # worked out once per HTTP request; None in process and over WebSocket, where no key is claimed.
+    credential: str | None = None
     cache: dict[str, Any] = field(default_factory=dict)
 
     @property

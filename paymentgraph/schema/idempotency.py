@@ -23,8 +23,8 @@ def caller_scope(authorization: str | None) -> str:
 
 def workflow_key(info: Any) -> str | None:
     """The idempotency key a mutation resolver gives its workflow: scope, request key and field."""
-    request = getattr(info.context, "request", None)
     key = info.context.idempotency_key
-    if not key or request is None:
+    credential = getattr(info.context, "credential", None)
+    if not key or credential is None:
         return None
-    return f"{caller_scope(request.headers.get('authorization'))}:{key}:{info.path.key}"
+    return f"{credential}:{key}:{info.path.key}"

@@ -7,7 +7,7 @@ looked up.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from graphql import DocumentNode, GraphQLError, StringValueNode, Visitor, visit
@@ -59,6 +59,22 @@ def _document_has_nul(query: str | None, document: DocumentNode) -> bool:
     return visitor.found
 
 
+def check(
+    query: str | None, document: DocumentNode, variables: Mapping[str, Any] | None
+) -> GraphQLError | None:
+    """The INVALID_DATA error for the first NUL in ``variables`` or in a string literal, or None."""
+    where = next(
+        (found for name, value in (variables or {}).items() if (found := _nul_path(value, f"${name}"))),
+        None,
+    )
+    extensions: dict[str, Any] = {"code": ErrorCode.INVALID_DATA.value, "field": where}
+    if where is None and _document_has_nul(query, document):
+        where, extensions = "a string literal of the document", {"code": ErrorCode.INVALID_DATA.value}
+    if where is None:
+        return None
+    return GraphQLError(f"{MESSAGE}; found in {where}", extensions=extensions)
+
+
 class NulGuard(SchemaExtension):
     """Refuses NUL characters in variables and string literals (INVALID_DATA), after validation."""
 
@@ -66,19 +82,7 @@ class NulGuard(SchemaExtension):
         ctx = self.execution_context
         document = ctx.graphql_document
         if document is not None and not ctx.pre_execution_errors:
-            where = next(
-                (
-                    found
-                    for name, value in (ctx.variables or {}).items()
-                    if (found := _nul_path(value, f"${name}"))
-                ),
-                None,
-            )
-            extensions: dict[str, Any] = {"code": ErrorCode.INVALID_DATA.value, "field": where}
-            if where is None and _document_has_nul(ctx.query, document):
-                where, extensions = "a string literal of the document", {"code": ErrorCode.INVALID_DATA.value}
-            if where is not None:
-                ctx.pre_execution_errors = [
-                    GraphQLError(f"{MESSAGE}; found in {where}", extensions=extensions)
-                ]
+            error = check(ctx.query, document, ctx.variables)
+            if error is not None:
+                ctx.pre_execution_errors = [error]
         yield

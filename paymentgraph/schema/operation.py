@@ -7,7 +7,7 @@ which (as the spec says) treats the operation of such a document as unknown.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from graphql import GraphQLError, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
@@ -15,6 +15,16 @@ from strawberry.extensions import SchemaExtension
 from paymentgraph.errors import ErrorCode
 
 _UNKNOWN = object()
+
+
+def several_operations_error(operations: Sequence[OperationDefinitionNode]) -> GraphQLError:
+    """The refusal of a document of several ``operations`` sent without ``operationName``."""
+    names = ", ".join(op.name.value if op.name else "(anonymous)" for op in operations)
+    return GraphQLError(
+        f"The document has {len(operations)} operations ({names}); send operationName to choose the one "
+        "to run",
+        extensions={"code": ErrorCode.GRAPHQL_VALIDATION_FAILED.value},
+    )
 
 
 class SingleOperationGuard(SchemaExtension):
@@ -29,12 +39,5 @@ class SingleOperationGuard(SchemaExtension):
         if document is not None and not ctx.pre_execution_errors and provided is None:
             operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
             if len(operations) > 1:
-                names = ", ".join(op.name.value if op.name else "(anonymous)" for op in operations)
-                ctx.pre_execution_errors = [
-                    GraphQLError(
-                        f"The document has {len(operations)} operations ({names}); send operationName "
-                        "to choose the one to run",
-                        extensions={"code": ErrorCode.GRAPHQL_VALIDATION_FAILED.value},
-                    )
-                ]
+                ctx.pre_execution_errors = [several_operations_error(operations)]
         yield

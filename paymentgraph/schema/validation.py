@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import lru_cache
 
-from graphql import DocumentNode, GraphQLError, GraphQLSchema
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, specified_rules
 from graphql.validation import ASTValidationRule
 from graphql.validation.validate import ValidationAbortedError
 from strawberry.extensions import SchemaExtension
@@ -19,6 +19,7 @@ from strawberry.schema.schema import validate_document
 
 from paymentgraph.errors import ErrorCode
 
+SPECIFIED_RULES = tuple(specified_rules)
 # Distinct documents whose validation result is kept (the parser cache hands back the same AST object).
 CACHE_SIZE = 128
 TOO_MANY_ERRORS = (
@@ -37,6 +38,11 @@ def _validate(
     schema: GraphQLSchema, document: DocumentNode, rules: tuple[type[ASTValidationRule], ...]
 ) -> list[GraphQLError]:
     return validate_document(schema, document, rules)
+
+
+def validate(schema: GraphQLSchema, document: DocumentNode) -> list[GraphQLError]:
+    """The specification's rules on ``document`` (uncached: a compiled operation keeps the result)."""
+    return validate_document(schema, document, SPECIFIED_RULES)
 
 
 def explained(errors: list[GraphQLError]) -> list[GraphQLError]:
