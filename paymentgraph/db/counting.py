@@ -5,7 +5,8 @@ report). With ``control=True`` BEGIN, COMMIT and ROLLBACK are counted too, as th
 them: SQLAlchemy fires its ``begin`` event on every autobegin, also on an AUTOCOMMIT connection where
 asyncpg sends nothing, and asyncpg sends BEGIN only with a transaction's first statement; so the
 driver's own transaction state decides, not SQLAlchemy's events alone. (On SQLite BEGIN is a statement
-the engine executes itself, see paymentgraph/db/session.py, so it is counted as one.)
+the engine executes itself, see paymentgraph/db/session.py, so it is counted as one.) The query graph's
+reads that go to asyncpg directly (db/native.py) are counted too.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from paymentgraph.db import native
 
 _CONTROL = {"BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE"}
 _TRANSACTION_EVENTS = ("commit", "rollback")
@@ -76,13 +79,18 @@ class StatementCounter:
         if not conn.invalidated and _driver_in_transaction(conn):
             self.statements.append("ROLLBACK")
 
+    def _on_native(self, statement: str) -> None:
+        self.statements.append(statement)  # a lone read outside any transaction (db/native.py)
+
     def attach(self, engine: AsyncEngine) -> None:
+        native.listen(engine, self._on_native)
         event.listen(engine.sync_engine, "before_cursor_execute", self._on_execute)
         if self.control:
             event.listen(engine.sync_engine, "commit", self._on_commit)
             event.listen(engine.sync_engine, "rollback", self._on_rollback)
 
     def detach(self, engine: AsyncEngine) -> None:
+        native.unlisten(engine, self._on_native)
         event.remove(engine.sync_engine, "before_cursor_execute", self._on_execute)
         if self.control:
             event.remove(engine.sync_engine, "commit", self._on_commit)

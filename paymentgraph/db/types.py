@@ -74,6 +74,8 @@ class Money(_ExactDecimal):
     """An exact, non-negative decimal amount in major units."""
 
     cache_ok = True
+    # On PostgreSQL asyncpg's own value is already what process_result_value returns (db/native.py).
+    asyncpg_value_is_final = True
     _encode_sqlite = staticmethod(encode_sqlite_money)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
@@ -178,6 +180,8 @@ class SignedAmount(TypeDecorator[Decimal]):
 
     impl = Numeric
     cache_ok = True
+    # On PostgreSQL asyncpg's own value is already what process_result_value returns (db/native.py).
+    asyncpg_value_is_final = True
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":
@@ -215,6 +219,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     impl = DateTime(timezone=True)
     cache_ok = True
+    # On PostgreSQL asyncpg's own value is already what process_result_value returns (db/native.py).
+    asyncpg_value_is_final = True
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from paymentgraph.db.entity import EntityDef
+from paymentgraph.db.native import NativeStatements
 from paymentgraph.errors import InvalidData
 from paymentgraph.links.registry import Registry
 from paymentgraph.query.binding import bind_request
@@ -44,6 +45,7 @@ class QueryGraph:
             if self.engine.dialect.name == "postgresql"
             else self.engine
         )
+        self.native = NativeStatements(self.engine)
 
     @property
     def cached_plans(self) -> int:
@@ -100,7 +102,7 @@ class QueryGraph:
             if len(self._plans) >= _PLAN_CACHE_SIZE:
                 self._plans.pop(next(iter(self._plans)))
             self._plans[bound.key] = plan
-        rows, count = await load_root(self.read_engine, plan, bound.params)
+        rows, count = await load_root(self.read_engine, plan, bound.params, self.native)
         metadata: dict[str, Any] = {"skip": request.skip or 0, "take": request.take}
         if count is not None:
             metadata["count"] = count
