@@ -117,11 +117,12 @@ def load_table(rows: list[LoadRow]) -> str:
     ]
     note = ("\n\nFirst errors seen:\n\n" + "\n".join(problems)) if problems else ""
     generator = (
-        "bench/loadgen.mjs (Node.js), 64 distinct pages in turn"
+        "bench/loadgen.mjs (Node.js), 64 distinct pages in turn; a client refused with 503 waits as "
+        "Retry-After asks"
         if load_generator() == "node"
-        else "bench/loadgen.py (httpx, one repeated body: no Node.js on this machine)"
+        else "bench/loadgen.py (httpx, one repeated body, a 503 retried at once: no Node.js on this machine)"
     )
-    note = f"\n\nLoad generator: {generator}; a client refused with 503 sends its next request at once.{note}"
+    note = f"\n\nLoad generator: {generator}.{note}"
     return (
         table(
             [

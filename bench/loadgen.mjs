@@ -5,7 +5,8 @@
 // PostgreSQL, and its own event loop's lag was counted as the server's latency. Node's http client costs a
 // few hundredths of that. Same rules and output as bench/loadgen.py: a 200 without "errors" is a success;
 // a 503 with Retry-After is counted apart (refused); anything else, dropped connections included, is an
-// error. CONFIG_JSON: {"url", "bodies": [...], "headers", "connections", "seconds"}; the bodies are sent
+// error. A refused client waits as long as Retry-After asks before its next request (clients that retry
+// at once only measure how fast the worker can refuse; bench/analysis.md has those runs). CONFIG_JSON: {"url", "bodies": [...], "headers", "connections", "seconds"}; the bodies are sent
 // in turn so that consecutive requests read different pages.
 import http from "node:http";
 
@@ -49,6 +50,8 @@ async function worker(until) {
     const r = await post(bodies[next++ % bodies.length]);
     if (r.status === 503 && r.retryAfter !== undefined) {
       out.refused.push(r.ms);
+      // As a well-behaved client does: wait as long as the server asks before trying again.
+      await new Promise((resolve) => setTimeout(resolve, Number(r.retryAfter) * 1000));
       continue;
     }
     let problem = r.problem;
