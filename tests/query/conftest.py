@@ -12,9 +12,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import collection_versions
 import pytest
-from sqlalchemy import Table, insert
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy import Table, insert, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from paymentgraph.db.base import metadata
 from paymentgraph.db.session import create_engine, create_sessionmaker
@@ -40,6 +41,7 @@ class Db:
         """Insert rows into a table (model tables, link tables of ``registry`` or the default one)."""
         target = _table(table, registry)
         async with self.engine.begin() as conn:
+            await _seeding(conn)
             for row in rows:  # one by one: rows may leave different columns to their defaults
                 await conn.execute(insert(target), row)
 
@@ -47,7 +49,13 @@ class Db:
         """One executemany for rows that all set the same columns."""
         if rows:
             async with self.engine.begin() as conn:
+                await _seeding(conn)
                 await conn.execute(insert(_table(table)), rows)
+
+
+async def _seeding(conn: AsyncConnection) -> None:
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text(collection_versions.SEEDING))
 
 
 def _table(name: str, registry: Registry | None = None) -> Table:
