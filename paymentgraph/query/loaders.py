@@ -1,7 +1,10 @@
-"""Executing a plan: the root rows, then every child path through its own per-request DataLoader.
+"""Executing a plan: the root rows, then each child path in one statement for all of a level's parents.
 
-A request's statements share one pooled connection and take turns on it (aiodataloader dispatches
-batches concurrently, and a connection must never run two statements at once). One connection per
+Each child path is loaded exactly once per request, with every parent key of its level, so there is
+nothing left for a DataLoader to batch: the per-request aiodataloader that used to sit here only added
+futures and a scheduled dispatch per path (measured in bench/analysis.md). Sibling paths load
+concurrently; a request's statements share one pooled connection and take turns on it (a connection
+must never run two statements at once). One connection per
 request instead of one per statement keeps concurrent requests within the pool: a checkout beyond it
 opens a new connection and prepares its statements again, and with one connection per statement 16
 concurrent nested reads served 44 req/s where one per request serves 100 (bench/analysis.md). A
@@ -15,7 +18,6 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from aiodataloader import DataLoader
 from sqlalchemy import Executable
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -63,51 +65,26 @@ class RequestConnection:
             self._conn = None
 
 
-class PathLoader(DataLoader[tuple[Any, ...], list[Any]]):
-    """Loads one child path. A key is the tuple of parent keys of one level (one future per level:
-    aiodataloader's per-key futures cost more than the SQL itself at a thousand parents); groups
-    arriving in the same tick are loaded together in one statement, their keys de-duplicated.
-    The value for a group is, per parent key, a list of rows (list paths) or one row or None.
-    """
-
-    def __init__(self, conn: RequestConnection, plan: ChildPlan) -> None:
-        super().__init__()
-        self.conn = conn
-        self.plan = plan
-
-    async def batch_load_fn(self, groups: list[tuple[Any, ...]]) -> list[list[Any]]:
-        keys = list(dict.fromkeys(key for group in groups for key in group)) if len(groups) > 1 else groups[0]
-        rows = await self.conn.rows(self.plan.statement, self.plan.bind_keys(list(keys)))
-        names = self.plan.node.names
-        if self.plan.edge.many:
-            lists: dict[Any, list[Row]] = {}
-            for row in rows:
-                # The parent key is the last column; zip stops before it.
-                group = lists.get(row[-1])
-                if group is None:
-                    lists[row[-1]] = [dict(zip(names, row, strict=False))]
-                else:
-                    group.append(dict(zip(names, row, strict=False)))
-            return [[lists.get(key, []) for key in group] for group in groups]
-        single: dict[Any, Row] = {}
+async def load_path(conn: RequestConnection, plan: ChildPlan, keys: list[Any]) -> list[Any]:
+    """One child path for one level's parent ``keys`` (distinct, none null), in one statement: per key,
+    its list of rows (list paths) or its one row or None."""
+    rows = await conn.rows(plan.statement, plan.bind_keys(keys))
+    names = plan.node.names
+    if plan.edge.many:
+        lists: dict[Any, list[Row]] = {}
         for row in rows:
-            if row[-1] not in single:
-                single[row[-1]] = dict(zip(names, row, strict=False))
-        return [[single.get(key) for key in group] for group in groups]
-
-
-class RequestLoaders:
-    """The DataLoaders of one request: one per child path, created on first use."""
-
-    def __init__(self, conn: RequestConnection) -> None:
-        self.conn = conn
-        self._loaders: dict[int, PathLoader] = {}
-
-    def of(self, plan: ChildPlan) -> PathLoader:
-        loader = self._loaders.get(id(plan))
-        if loader is None:
-            loader = self._loaders[id(plan)] = PathLoader(self.conn, plan)
-        return loader
+            # The parent key is the last column; zip stops before it.
+            group = lists.get(row[-1])
+            if group is None:
+                lists[row[-1]] = [dict(zip(names, row, strict=False))]
+            else:
+                group.append(dict(zip(names, row, strict=False)))
+        return [lists.get(key, []) for key in keys]
+    single: dict[Any, Row] = {}
+    for row in rows:
+        if row[-1] not in single:
+            single[row[-1]] = dict(zip(names, row, strict=False))
+    return [single.get(key) for key in keys]
 
 
 async def load_root(
@@ -121,7 +98,7 @@ async def load_root(
     try:
         rows = await _root_rows(conn, plan)
         count = await _count(conn, plan) if plan.count_statement is not None else None
-        await fill(RequestLoaders(conn), plan.node, rows)
+        await fill(conn, plan.node, rows)
     finally:
         await conn.close()
     return rows, count
@@ -138,7 +115,7 @@ async def _count(conn: RequestConnection, plan: RootPlan) -> int:
     return int(count)
 
 
-async def fill(loaders: RequestLoaders, node: NodePlan, rows: list[Row]) -> None:
+async def fill(conn: RequestConnection, node: NodePlan, rows: list[Row]) -> None:
     """Load every child path of ``node`` for ``rows`` (each row object once), then drop hidden keys."""
     for name, currency in node.in_currency:
         for row in rows:
@@ -146,9 +123,9 @@ async def fill(loaders: RequestLoaders, node: NodePlan, rows: list[Row]) -> None
                 row[name] = format_amount(row[name], row[currency])
     if node.children and rows:
         if len(node.children) == 1:
-            await _fill_child(loaders, node.children[0], rows)
+            await _fill_child(conn, node.children[0], rows)
         else:
-            await asyncio.gather(*(_fill_child(loaders, child, rows) for child in node.children))
+            await asyncio.gather(*(_fill_child(conn, child, rows) for child in node.children))
     if node.hidden:
         hidden = node.hidden
         for row in rows:
@@ -156,14 +133,14 @@ async def fill(loaders: RequestLoaders, node: NodePlan, rows: list[Row]) -> None
                 del row[name]
 
 
-async def _fill_child(loaders: RequestLoaders, plan: ChildPlan, rows: list[Row]) -> None:
+async def _fill_child(conn: RequestConnection, plan: ChildPlan, rows: list[Row]) -> None:
     parent_key, key, many = plan.edge.parent_key, plan.key, plan.edge.many
     keys = list(dict.fromkeys(v for row in rows if (v := row[parent_key]) is not None))
     if not keys:
         for row in rows:
             row[key] = [] if many else None
         return
-    values = await loaders.of(plan).load(tuple(keys))
+    values = await load_path(conn, plan, keys)
     by_key = dict(zip(keys, values, strict=True))
     if many:
         for row in rows:
@@ -174,4 +151,4 @@ async def _fill_child(loaders: RequestLoaders, plan: ChildPlan, rows: list[Row])
         for row in rows:
             row[key] = by_key.get(row[parent_key])
         loaded = [child for child in values if child is not None]
-    await fill(loaders, plan.node, loaded)
+    await fill(conn, plan.node, loaded)
