@@ -17,7 +17,11 @@ from paymentgraph.events.dispatcher import Dispatcher
 async def main(url: str, marker: Path) -> None:
     @subscriber("payment_collection.created", name="ledger")
     async def hang(event: Event, pg: PaymentGraph) -> None:
-        await asyncio.to_thread(marker.write_text, event.id)
+        # Written aside, then renamed: the test sees the marker only once it holds the whole id (a kill
+        # between creating the file and writing it left the test an empty marker on a loaded machine).
+        partial = marker.with_suffix(".partial")
+        await asyncio.to_thread(partial.write_text, event.id)
+        await asyncio.to_thread(partial.rename, marker)
         await asyncio.sleep(3600)  # killed here: between the commit and the end of delivery
 
     async with PaymentGraph.connect(url) as pg:
