@@ -174,12 +174,10 @@ async def test_a_refused_mutation_runs_when_retried_with_its_idempotency_key(
     assert await _collections(http) == 1
 
 
-SESSION = """
-mutation($id: ID!) {
-  createPaymentSession(paymentCollectionId: $id, input: {providerId: "pp_system_default"}) { id }
-}
-"""
-SESSIONS = "query($id: ID!) { paymentCollection(id: $id) { paymentSessions { id } } }"
+# A mutation that still commits a transaction on PostgreSQL (the payment steps are single autocommit
+# statements there: a statement that never arrives has nothing to roll back).
+REASON = 'mutation { createRefundReason(input: {label: "Lost", code: "lost_commit"}) { id } }'
+REASONS = '{ refundReasons(filter: {code: {eq: "lost_commit"}}) { count } }'
 
 
 # PostgreSQL only: SQLite has no connection that could be lost between a statement and its COMMIT.
@@ -198,20 +196,19 @@ async def test_a_connection_lost_before_commit_writes_nothing(database_url: str)
             async with httpx.AsyncClient(
                 transport=transport, base_url="http://testserver", headers=ADMIN
             ) as http:
-                created = await _graphql(http, CREATE)
-                variables = {"id": created.json()["data"]["createPaymentCollection"]["id"]}
+                assert (await _graphql(http, REASONS)).json()["data"]["refundReasons"]["count"] == 0
 
-                # when: the COMMIT of the transaction that inserted the session never reaches the server
-                proxy.cut_when_client_sends(b"COMMIT", after=b"INSERT INTO payment_session")
-                mutation = await http.post("/graphql", json={"query": SESSION, "variables": variables})
+                # when: the COMMIT of the transaction that inserted the reason never reaches the server
+                proxy.cut_when_client_sends(b"COMMIT", after=b"INSERT INTO refund_reason")
+                mutation = await http.post("/graphql", json={"query": REASON})
                 assert proxy.cut_done.is_set(), mutation.text
 
                 # then: 503, retryable; and once the database is back, the transaction had rolled back
                 _assert_unavailable(mutation, _graphql_code(mutation))
                 await proxy.restore()
-                sessions = await http.post("/graphql", json={"query": SESSIONS, "variables": variables})
-                assert sessions.json() == {"data": {"paymentCollection": {"paymentSessions": []}}}
-                retried = await http.post("/graphql", json={"query": SESSION, "variables": variables})
+                counted = await http.post("/graphql", json={"query": REASONS})
+                assert counted.json() == {"data": {"refundReasons": {"count": 0}}}
+                retried = await http.post("/graphql", json={"query": REASON})
                 assert "errors" not in retried.json(), retried.text
     finally:
         await proxy.close()
