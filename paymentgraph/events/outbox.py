@@ -29,9 +29,9 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    bindparam,
     event,
     insert,
-    literal,
     select,
     text,
     union_all,
@@ -184,7 +184,9 @@ async def execute_with_events(
     carried_rows: list[dict[str, Any]] = info.pop(_PENDING, []) + new
     if not carried_rows:
         return await conn.execute(statement, parameters)
-    carried = statement.add_cte(insert(OutboxEvent).values(carried_rows).cte("carried_events"))
+    # One event as .values(row): cached once compiled (a multi-row VALUES is compiled every time).
+    values = carried_rows[0] if len(carried_rows) == 1 else carried_rows
+    carried = statement.add_cte(insert(OutboxEvent).values(values).cte("carried_events"))
     result = await conn.execute(carried, parameters)
     if conn.sync_connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":  # type: ignore[union-attr]
         wake_local_dispatchers()
@@ -193,21 +195,32 @@ async def execute_with_events(
     return result
 
 
-def insert_events_if(rows: Iterable[dict[str, Any]], condition: Any) -> Any:
-    """An INSERT of ``rows`` (from :func:`event_row`) that writes only where ``condition`` holds, to run
-    as a data-modifying CTE of a statement whose other writes are guarded by the same condition (the
-    caller wakes this process's dispatchers once such an autocommit statement wrote). None: nothing to
-    write (no rows, or the outbox paused for a measurement)."""
-    rows = list(rows)
-    if not rows or _paused.get():
-        return None
+_EVENT_COLUMNS = ("id", "name", "entity_id", "data", "created_at")
+
+
+def guarded_events(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """The parameters of :func:`insert_events_if` for ``rows`` (from :func:`event_row`): ``e<n>_<column>``;
+    empty: nothing to write (no rows, or the outbox paused for a measurement)."""
+    if _paused.get():
+        return {}
+    return {f"e{n}_{name}": row[name] for n, row in enumerate(rows) for name in _EVENT_COLUMNS}
+
+
+def insert_events_if(count: int, condition: Any) -> Any:
+    """An INSERT of ``count`` events (parameters from :func:`guarded_events`) that writes only where
+    ``condition`` holds, to run as a data-modifying CTE of a statement whose other writes are guarded
+    by the same condition (the caller wakes this process's dispatchers once such an autocommit
+    statement wrote). Built once per count by the caller: only its parameters change."""
     table = cast(Table, OutboxEvent.__table__)
-    names = list(rows[0])
     selects = [
-        select(*(literal(row[name], table.c[name].type).label(name) for name in names)).where(condition)
-        for row in rows
+        select(
+            *(bindparam(f"e{n}_{name}", type_=table.c[name].type).label(name) for name in _EVENT_COLUMNS)
+        ).where(condition)
+        for n in range(count)
     ]
-    return insert(table).from_select(names, selects[0] if len(selects) == 1 else union_all(*selects))
+    return insert(table).from_select(
+        list(_EVENT_COLUMNS), selects[0] if len(selects) == 1 else union_all(*selects)
+    )
 
 
 _commit_listeners: list[Callable[[], None]] = []

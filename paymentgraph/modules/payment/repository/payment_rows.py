@@ -17,7 +17,6 @@ from sqlalchemy import (
     bindparam,
     exists,
     insert,
-    literal,
     literal_column,
     null,
     select,
@@ -222,6 +221,9 @@ async def payment_for_guarded_capture(
     return payment, captures, collection, facts
 
 
+_RESERVE: dict[tuple[str, ...], Any] = {}
+
+
 async def reserve_capture_if_unchanged(
     conn: AsyncConnection, row: Mapping[str, Any], version: str
 ) -> str | None:
@@ -236,12 +238,19 @@ async def reserve_capture_if_unchanged(
     written with a new version of its payment: here, with the payment itself (authorize), or with its
     payment's restore; a capture removed meanwhile only leaves more to capture.
     """
-    bumped = _BUMP_PAYMENT.cte("locked_payment")
-    values = select(*(literal(v, CAPTURE.c[k].type).label(k) for k, v in row.items())).where(
-        exists(select(bumped.c.id))
-    )
-    stmt = insert(CAPTURE).from_select(list(row), values).returning(CAPTURE.c.id, _NEW_VERSION_WRITTEN)
-    params = {"guard_payment_id": row["payment_id"], "guard_version": version}
+    columns = tuple(row)
+    stmt = _RESERVE.get(columns)
+    if stmt is None:  # built once per column list (the same on every call from one place)
+        bumped = _BUMP_PAYMENT.cte("locked_payment")
+        values = select(*(bindparam(f"row_{k}", type_=CAPTURE.c[k].type).label(k) for k in columns)).where(
+            exists(select(bumped.c.id))
+        )
+        stmt = (
+            insert(CAPTURE).from_select(list(columns), values).returning(CAPTURE.c.id, _NEW_VERSION_WRITTEN)
+        )
+        _RESERVE[columns] = stmt
+    params = {f"row_{k}": v for k, v in row.items()}
+    params.update(guard_payment_id=row["payment_id"], guard_version=version)
     written = (await conn.execute(stmt, params)).first()
     return None if written is None else str(written[1])
 
@@ -381,10 +390,11 @@ def _oldest_first(row: Mapping[Any, Any]) -> tuple[Any, str]:
     return row["created_at"], row["id"]
 
 
-def capture_settlement_guard(payment_id: str, capture_id: str, version: str, collection_version: str) -> Any:
-    """The guard of ``collections.write_if_unchanged`` for settling the pending capture ``capture_id``
-    of a payment and its collection still at those versions (the payment, the collection and the capture
-    locked, in the order the locked path takes them)."""
+def capture_settlement_guard() -> Any:
+    """The guard of ``collections.write_if_unchanged`` for settling the pending capture of a payment
+    and its collection still at the versions read (``guard_payment_id``, ``guard_capture_id``,
+    ``guard_payment_version``, ``guard_collection_version``): the payment, the collection and the
+    capture locked, in the order the locked path takes them."""
     return (
         select(PAYMENT.c.id)
         .select_from(
@@ -393,12 +403,12 @@ def capture_settlement_guard(payment_id: str, capture_id: str, version: str, col
             )
         )
         .where(
-            PAYMENT.c.id == payment_id,
+            PAYMENT.c.id == bindparam("guard_payment_id"),
             PAYMENT.c.deleted_at.is_(None),
-            version == _PAYMENT_VERSION,
+            bindparam("guard_payment_version") == _PAYMENT_VERSION,
             COLLECTION.c.deleted_at.is_(None),
-            collection_version == VERSION,
-            CAPTURE.c.id == capture_id,
+            bindparam("guard_collection_version") == VERSION,
+            CAPTURE.c.id == bindparam("guard_capture_id"),
             CAPTURE.c.deleted_at.is_(None),
             CAPTURE.c.status == "pending",
         )
@@ -406,29 +416,12 @@ def capture_settlement_guard(payment_id: str, capture_id: str, version: str, col
     )
 
 
-def capture_settlement_writes(
-    payment_id: str, capture_id: str, capture_values: Mapping[str, Any], payment_values: Mapping[str, Any]
-) -> Any:
-    """``writes`` for ``collections.write_if_unchanged``: settle the capture, move the payment."""
-
-    def writes(passed: Any) -> list[Any]:
-        return [
-            update(CAPTURE).where(CAPTURE.c.id == capture_id, passed).values(**capture_values),
-            update(PAYMENT).where(PAYMENT.c.id == payment_id, passed).values(**payment_values),
-        ]
-
-    return writes
-
-
-def captures_and_refunds_where(payment_id: str) -> Any:
-    """``result`` for ``collections.write_if_unchanged``: the payment's captures and refunds (as
-    :func:`captures_and_refunds`), only where the condition holds; split them with :func:`children_rows`."""
-
-    def result(condition: Any) -> Any:
-        captures, refunds = _children_of([payment_id])
-        return union_all(captures.where(condition), refunds.where(condition))
-
-    return result
+def captures_and_refunds_where(condition: Any) -> Any:
+    """``result`` for ``collections.write_if_unchanged``: the captures and refunds of the payment
+    ``result_payment_id`` (as :func:`captures_and_refunds`), only where ``condition`` holds; split
+    them with :func:`children_rows`."""
+    captures, refunds = _children_of([bindparam("result_payment_id")])
+    return union_all(captures.where(condition), refunds.where(condition))
 
 
 def children_rows(

@@ -200,18 +200,19 @@ async def session_for_guarded_authorization(
     return row, collection, facts
 
 
-def authorization_guard(session_id: str, session_version: str, collection_version: str) -> Any:
+def authorization_guard() -> Any:
     """The guard of ``collections.write_if_unchanged`` for an authorization decided on a session and
-    its collection at those versions (both locked, the session first, as the locked path does)."""
+    its collection at the versions read (``guard_session_id``, ``guard_session_version``,
+    ``guard_collection_version``): both locked, the session first, as the locked path does."""
     return (
         select(SESSION.c.id)
         .select_from(SESSION.join(COLLECTION, COLLECTION.c.id == SESSION.c.payment_collection_id))
         .where(
-            SESSION.c.id == session_id,
+            SESSION.c.id == bindparam("guard_session_id"),
             SESSION.c.deleted_at.is_(None),
-            session_version == _SESSION_VERSION,
+            bindparam("guard_session_version") == _SESSION_VERSION,
             COLLECTION.c.deleted_at.is_(None),
-            collection_version == VERSION,
+            bindparam("guard_collection_version") == VERSION,
         )
         .with_for_update(of=[SESSION, COLLECTION], key_share=True)
     )

@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from paymentgraph.db.ids import new_id
@@ -227,21 +226,21 @@ class AuthorizeMixin(ServiceBase):
         ]
         changed, events = recomputed(collection, [*as_written, collection_repo.payment_fact(written)])
 
-        def writes(passed: Any) -> list[Any]:
-            return [
-                update(session_repo.SESSION)
-                .where(session_repo.SESSION.c.id == session_id, passed)
-                .values(**session_values),
-                collection_repo.guarded_insert(payment_rows.PAYMENT, written, passed),
-            ]
-
         async with self._autocommit.connect() as conn:
             done = await collection_repo.write_if_unchanged(
                 conn,
-                session_repo.authorization_guard(session_id, row["version"], collection["version"]),
+                session_repo.authorization_guard,
+                {
+                    "guard_session_id": session_id,
+                    "guard_session_version": row["version"],
+                    "guard_collection_version": collection["version"],
+                },
                 collection["id"],
                 changed,
-                writes,
+                [
+                    collection_repo.Guarded(session_repo.SESSION, session_values, session_id),
+                    collection_repo.Guarded(payment_rows.PAYMENT, written),
+                ],
                 [*authorized, *events],
             )
         if done is None:

@@ -301,14 +301,22 @@ class CapturesMixin(SettlementMixin):
         async with self._autocommit.connect() as conn:
             rows = await collection_repo.write_if_unchanged(
                 conn,
-                payment_rows.capture_settlement_guard(
-                    payment["id"], op.id, guard.version, collection["version"]
-                ),
+                payment_rows.capture_settlement_guard,
+                {
+                    "guard_payment_id": payment["id"],
+                    "guard_capture_id": op.id,
+                    "guard_payment_version": guard.version,
+                    "guard_collection_version": collection["version"],
+                },
                 collection["id"],
                 changed,
-                payment_rows.capture_settlement_writes(payment["id"], op.id, capture_values, values),
+                [
+                    collection_repo.Guarded(payment_rows.CAPTURE, capture_values, op.id),
+                    collection_repo.Guarded(payment_rows.PAYMENT, values, payment["id"]),
+                ],
                 [captured, *events],
-                result=payment_rows.captures_and_refunds_where(payment["id"]),
+                result=payment_rows.captures_and_refunds_where,
+                result_params={"result_payment_id": payment["id"]},
             )
         if rows is None:
             return None

@@ -27,7 +27,6 @@ from paymentgraph.modules.payment.repository import collections as collection_re
 from paymentgraph.modules.payment.repository import common
 from paymentgraph.modules.payment.repository import payments as payment_repo
 from paymentgraph.modules.payment.repository import sessions as session_repo
-from paymentgraph.modules.payment.repository.collections import guarded_insert
 from paymentgraph.modules.payment.service.base import ServiceBase, provider_context, require_dict
 from paymentgraph.modules.payment.service.mapping import session_dto, session_from_columns
 from paymentgraph.modules.payment.service.recompute import recompute_collection, recompute_locked, recomputed
@@ -114,10 +113,14 @@ class SessionsMixin(ServiceBase):
                 changed, events = recomputed(collection, [*facts, collection_repo.session_fact(row)])
                 done = await collection_repo.write_if_unchanged(
                     conn,
-                    collection_repo.collection_guard(collection["id"], collection["version"]),
+                    collection_repo.collection_guard,
+                    {
+                        "guard_collection_id": collection["id"],
+                        "guard_collection_version": collection["version"],
+                    },
                     collection["id"],
                     changed,
-                    lambda passed: [guarded_insert(session_repo.SESSION, row, passed)],
+                    [collection_repo.Guarded(session_repo.SESSION, row)],
                     [created, *events],
                 )
                 if done is not None:
