@@ -97,6 +97,7 @@ def create_app(settings: Settings | None = None, *, gc_tuning: bool = False) -> 
                 else settings.max_in_flight
             )
             app.state.in_flight = in_flight
+            app.state.reads_in_flight = InFlightLimit(settings.max_reads_in_flight)
             app.state.plugins = plugins
             app.state.schema = create_schema(pg.registry, settings, mutations=plugins.mutations)
             app.state.operations = Operations(Limits.from_settings(settings))

@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     # Retry-After at once (http/overload.py). Unset: the database pool's capacity less 2 (28 on
     # PostgreSQL, 13 on SQLite); 0: no bound.
     max_in_flight: int | None = Field(default=None, ge=0)
+    # Of those, queries one worker runs at once (http/overload.py: reads are CPU-bound in the worker, so
+    # beyond a few in flight they only queue inside it); 0: no bound of their own.
+    max_reads_in_flight: int = Field(default=4, ge=0)
     # Hours after which the authorization of a cart that never became an order is canceled by that task
     # (Saleor's "release funds for expired checkouts" uses 6); 0 releases only expired authorizations.
     abandoned_authorization_hours: float = Field(default=6.0, ge=0)

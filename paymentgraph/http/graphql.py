@@ -37,6 +37,7 @@ from strawberry.types.graphql import OperationType
 
 from paymentgraph.errors import ErrorCode
 from paymentgraph.http import graphiql, idempotency
+from paymentgraph.http.overload import InFlightLimit, refusal
 from paymentgraph.http.unavailable import DATABASE_RETRY_AFTER_SECONDS, is_unavailable, retry_after
 from paymentgraph.schema.compiled import CompiledOperation
 from paymentgraph.schema.context import Context
@@ -217,6 +218,29 @@ async def graphql_endpoint(request: Request) -> Response:
                 media_type,
             )
 
+    if operation.operation_type is OperationType.QUERY:
+        reads: InFlightLimit | None = getattr(state, "reads_in_flight", None)
+        if reads is not None:
+            if not reads.admit():
+                return refusal()
+            try:
+                return await _authenticated(request, state, operation, variables, headers, media_type)
+            finally:
+                reads.release()
+    return await _authenticated(request, state, operation, variables, headers, media_type)
+
+
+async def _authenticated(
+    request: Request,
+    state: Any,
+    operation: CompiledOperation,
+    variables: dict[str, Any] | None,
+    headers: dict[str, str],
+    media_type: str,
+) -> Response:
+    """Authenticate the caller once, then run the operation (at most once for an Idempotency-Key)."""
+    operation_name = operation.provided_name
+    request_id = headers["X-Request-Id"]
     authorization = request.headers.get("authorization")
     idempotency_key = request.headers.get(idempotency.HEADER)
     credential = caller_scope(authorization)

@@ -1,7 +1,8 @@
 """A test provider (``pp_held_test``) that a test can hold mid-request, and whose webhooks are stored.
 
 Loaded the way a store loads its own provider: a configuration file names ``held_provider:HeldProvider``
-(:func:`write_config`). ``initiate_payment`` (``createPaymentSession``) waits until the test releases it,
+(:func:`write_config`). ``initiate_payment`` (``createPaymentSession``) and ``list_payment_methods``
+(an account holder's ``paymentMethods``) wait until the test releases them,
 so a request stays in flight for as long as the test wants, without timing. A webhook body
 ``{"id": "evt_..."}`` is accepted unsigned as a pending event with that id. Importable by basename.
 """
@@ -13,8 +14,10 @@ from pathlib import Path
 from typing import ClassVar
 
 from paymentgraph.modules.payment.providers.base import (
+    AccountHolderInput,
     InitiatePaymentInput,
     InitiatePaymentOutput,
+    PaymentMethodOutput,
     WebhookAction,
     WebhookPayload,
     WebhookResult,
@@ -42,6 +45,13 @@ class HeldProvider(SystemPaymentProvider):
             self.entered.set()
             await self.release.wait()
         return await super().initiate_payment(input)
+
+    async def list_payment_methods(self, input: AccountHolderInput) -> list[PaymentMethodOutput]:
+        # Held too: a query (an account holder's paymentMethods) stays in flight while the test wants.
+        if self.entered is not None and self.release is not None:
+            self.entered.set()
+            await self.release.wait()
+        return await super().list_payment_methods(input)
 
     async def get_webhook_action_and_data(self, payload: WebhookPayload) -> WebhookResult:
         event_id = payload.data.get("id")

@@ -88,3 +88,69 @@ async def test_the_excess_is_answered_503_at_once_and_served_after_release(http:
     delivered = await http.post(WEBHOOK_PATH, json={"id": "evt_at_capacity"})
     assert delivered.status_code == 200, delivered.text
     assert delivered.json()["duplicate"] is False
+
+
+CUSTOMER = 'mutation { createCustomer(input: {email: "a@b.co"}) { id } }'
+HOLDER = """
+mutation($customer: ID!, $provider: ID!) {
+  createAccountHolder(customerId: $customer, providerId: $provider) { id }
+}
+"""
+METHODS = "{ accountHolders { items { id paymentMethods { id } } } }"
+
+
+@pytest.fixture
+async def reads_bounded(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[httpx.AsyncClient]:
+    monkeypatch.setenv("PAYMENTGRAPH_CONFIG", str(write_config(tmp_path)))
+    settings = Settings(
+        database_url=database_url, admin_tokens=ADMIN_TOKEN, worker=False, max_reads_in_flight=1
+    )
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", headers=ADMIN
+        ) as client:
+            yield client
+    HeldProvider.entered = HeldProvider.release = None
+
+
+async def test_queries_have_a_bound_of_their_own_that_mutations_do_not_share(
+    reads_bounded: httpx.AsyncClient,
+) -> None:
+    http = reads_bounded
+    # given: an account holder on the held provider, and a query reading its payment methods held in flight
+    customer = await http.post(
+        "/graphql", json={"query": 'mutation { createCustomer(input: {email: "a@b.co"}) { id } }'}
+    )
+    customer_id = customer.json()["data"]["createCustomer"]["id"]
+    holder = await http.post(
+        "/graphql", json={"query": HOLDER, "variables": {"customer": customer_id, "provider": PROVIDER_ID}}
+    )
+    assert "errors" not in holder.json(), holder.text
+    entered, release = HeldProvider.hold()
+    held = asyncio.create_task(http.post("/graphql", json={"query": METHODS}))
+    entering = asyncio.create_task(entered.wait())
+    await asyncio.wait((entering, held), return_when=asyncio.FIRST_COMPLETED)
+    assert entered.is_set(), held.result().text
+    HeldProvider.entered = HeldProvider.release = None  # nothing else is held
+
+    # when: another query and a mutation arrive (max reads in flight 1, the general bound unset)
+    query = await http.post("/graphql", json={"query": COUNT})
+    mutation = await http.post("/graphql", json={"query": CREATE})
+
+    # then: the query is answered 503 at once; the mutation runs
+    assert not held.done()
+    _assert_at_capacity(query, query.json()["errors"][0]["extensions"])
+    assert mutation.status_code == 200, mutation.text
+    assert "errors" not in mutation.json(), mutation.text
+
+    # when: the held query ends; then: it succeeded, and queries are served again
+    release.set()
+    methods = await held
+    assert methods.status_code == 200, methods.text
+    assert "errors" not in methods.json(), methods.text
+    counted = await http.post("/graphql", json={"query": COUNT})
+    assert counted.json() == {"data": {"paymentCollections": {"count": 1}}}
