@@ -39,9 +39,9 @@ from paymentgraph.modules.payment.repository import payments as payment_repo
 from paymentgraph.modules.payment.repository import sessions as session_repo
 from paymentgraph.modules.payment.service.base import ServiceBase, provider_context
 from paymentgraph.modules.payment.service.mapping import (
-    capture_from_columns,
+    capture_dto,
     load_payments,
-    payment_from_columns,
+    payment_dto,
 )
 from paymentgraph.modules.payment.service.recompute import recompute_collection, recompute_locked, recomputed
 
@@ -245,7 +245,7 @@ class AuthorizeMixin(ServiceBase):
             )
         if done is None:
             return None
-        return payment_from_columns({**written, "metadata": None}, [])
+        return payment_dto({**written, "metadata": None}, [])
 
     async def _record_authorization(self, session_id: str, output: PaymentOutput) -> dto.Payment:
         async with write_transaction(self.sessionmaker) as session:
@@ -291,8 +291,8 @@ class AuthorizeMixin(ServiceBase):
                         "currency_code": row["currency_code"],
                     },
                 )
-                captures.append(capture_from_columns({**capture, "created_by": None, "metadata": None}))
+                captures.append(capture_dto({**capture, "created_by": None, "metadata": None}))
             if collection["deleted_at"] is None:
                 await recompute_locked(conn, collection, facts)
             # Just created: its captures are the one above at most, and it has no refunds.
-            return payment_from_columns({**written, "metadata": None}, captures)
+            return payment_dto({**written, "metadata": None}, captures)

@@ -35,10 +35,9 @@ from paymentgraph.modules.payment.service.base import provider_context, require_
 from paymentgraph.modules.payment.service.mapping import (
     Columns,
     capture_dto,
-    capture_from_columns,
     payment_children,
-    payment_from_columns,
-    refund_from_columns,
+    payment_dto,
+    refund_dto,
 )
 from paymentgraph.modules.payment.service.pending import (
     PendingOperation,
@@ -322,10 +321,10 @@ class CapturesMixin(SettlementMixin):
             return None
         # Read as of the statement's start: the capture it settled is applied here.
         captures, refunds = payment_rows.children_rows(rows)
-        return payment_from_columns(
+        return payment_dto(
             moved,
-            [capture_from_columns({**c, **capture_values} if c["id"] == op.id else c) for c in captures],
-            [refund_from_columns(r) for r in refunds],
+            [capture_dto({**c, **capture_values} if c["id"] == op.id else c) for c in captures],
+            [refund_dto(r) for r in refunds],
         )
 
     async def _capture_at_provider(
@@ -386,15 +385,15 @@ class CapturesMixin(SettlementMixin):
         )
         if collection["deleted_at"] is None:
             await recompute_locked(conn, collection, facts)
-        return payment_from_columns(
+        return payment_dto(
             {**payment, **values},
-            [capture_from_columns(c) for c in captures],
-            [refund_from_columns(r) for r in refunds],
+            [capture_dto(c) for c in captures],
+            [refund_dto(r) for r in refunds],
         )
 
     async def _payment_with_children(self, conn: AsyncConnection, payment: Columns) -> dto.Payment:
         captures, refunds = await payment_children(conn, [payment["id"]])
-        return payment_from_columns(payment, captures[payment["id"]], refunds[payment["id"]])
+        return payment_dto(payment, captures[payment["id"]], refunds[payment["id"]])
 
     async def list_captures(
         self, filters: Mapping[str, Any] | None = None, *, skip: int = 0, take: int | None = None

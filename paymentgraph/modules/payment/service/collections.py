@@ -18,7 +18,7 @@ from paymentgraph.modules.payment.entities import COLLECTION_STATUSES
 from paymentgraph.modules.payment.repository import collections as collection_repo
 from paymentgraph.modules.payment.repository import common
 from paymentgraph.modules.payment.service.base import ServiceBase, require_dict
-from paymentgraph.modules.payment.service.mapping import collection_from_columns, load_collections
+from paymentgraph.modules.payment.service.mapping import collection_dto, load_collections
 from paymentgraph.modules.payment.service.recompute import recompute_collection
 from paymentgraph.money import normalize_currency, parse_amount
 
@@ -104,7 +104,7 @@ class CollectionsMixin(ServiceBase):
             await collection_repo.insert_collections(
                 conn, rows, events=[event_row("payment_collection.created", {"id": r["id"]}) for r in rows]
             )
-        result = [collection_from_columns(row) for row in rows]
+        result = [collection_dto(row) for row in rows]
         return result[0] if isinstance(data, Mapping) else result
 
     @overload

@@ -17,7 +17,6 @@ from paymentgraph.modules.payment.repository import payment_rows
 Columns = Mapping[Any, Any]
 
 # Each DTO is read off its row by its own field names (db/dto.py); ORM rows and column mappings alike.
-# The *_from_columns names are the same functions, kept for the callers that read Core rows.
 
 
 def capture_dto(row: models.Capture | Columns) -> dto.Capture:
@@ -65,13 +64,6 @@ def dispute_dto(row: models.Dispute) -> dto.Dispute:
     return dto_from_row(dto.Dispute, row)
 
 
-capture_from_columns = capture_dto
-refund_from_columns = refund_dto
-payment_from_columns = payment_dto
-session_from_columns = session_dto
-collection_from_columns = collection_dto
-
-
 async def load_payments(session: AsyncSession, rows: Sequence[models.Payment]) -> list[dto.Payment]:
     """Payment DTOs with their captures and refunds (one statement for any number of payments)."""
     if not rows:
@@ -88,9 +80,9 @@ async def payment_children(
     refunds: dict[str, list[dto.Refund]] = defaultdict(list)
     capture_rows, refund_rows = await payment_rows.captures_and_refunds(conn, payment_ids)
     for c in capture_rows:
-        captures[c["payment_id"]].append(capture_from_columns(c))
+        captures[c["payment_id"]].append(capture_dto(c))
     for r in refund_rows:
-        refunds[r["payment_id"]].append(refund_from_columns(r))
+        refunds[r["payment_id"]].append(refund_dto(r))
     return captures, refunds
 
 

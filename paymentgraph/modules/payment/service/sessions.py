@@ -28,7 +28,7 @@ from paymentgraph.modules.payment.repository import common
 from paymentgraph.modules.payment.repository import payments as payment_repo
 from paymentgraph.modules.payment.repository import sessions as session_repo
 from paymentgraph.modules.payment.service.base import ServiceBase, provider_context, require_dict
-from paymentgraph.modules.payment.service.mapping import session_dto, session_from_columns
+from paymentgraph.modules.payment.service.mapping import session_dto
 from paymentgraph.modules.payment.service.recompute import recompute_collection, recompute_locked, recomputed
 from paymentgraph.money import normalize_currency, parse_amount
 
@@ -191,7 +191,7 @@ class SessionsMixin(ServiceBase):
             async with self._one_statement_write() as conn:
                 written = await session_repo.update_uncounted_session(conn, session_id, values)
             if written is not None:
-                return session_from_columns(written)
+                return session_dto(written)
         async with write_transaction(self.sessionmaker) as session:
             conn = await session.connection()
             row = await session_repo.lock_session(conn, session_id)
@@ -199,7 +199,7 @@ class SessionsMixin(ServiceBase):
                 raise not_found("PaymentSession", session_id)
             await session_repo.update_session(conn, session_id, values)
             await recompute_collection(session, row["payment_collection_id"])
-            return session_from_columns({**row, **values})
+            return session_dto({**row, **values})
 
     async def _remove_session(self, session_id: str, collection_id: str) -> None:
         async with write_transaction(self.sessionmaker) as session:
