@@ -20,7 +20,6 @@ from sqlalchemy import (
     literal_column,
     null,
     select,
-    true,
     type_coerce,
     union_all,
     update,
@@ -32,12 +31,10 @@ from paymentgraph.db.types import Money, UTCDateTime
 from paymentgraph.modules.payment.models import Capture, Payment, Refund
 from paymentgraph.modules.payment.repository.collections import (
     COLLECTION,
-    VERSION,
     collection_columns,
     facts_subquery,
     payment_fact,
     recompute_facts,
-    recompute_facts_of,
 )
 from paymentgraph.modules.payment.repository.common import split_columns
 
@@ -50,65 +47,10 @@ _PAYMENT_LOCKED = _PAYMENT.with_for_update(key_share=True)
 _CAPTURES_FOR_LIMIT = select(
     CAPTURE.c.id, CAPTURE.c.amount, CAPTURE.c.status, CAPTURE.c.idempotency_key
 ).where(CAPTURE.c.payment_id == bindparam("payment_id"), CAPTURE.c.deleted_at.is_(None))
-# The payment's row version (xmin: a new one with every UPDATE). PostgreSQL only.
-_PAYMENT_VERSION: Any = sql_cast(literal_column("payment.xmin"), String())
-
-
-def _payment_for_guarded_capture() -> Any:
-    """The payment with its ``version``, its collection (``collection_*``, with ``collection_version``)
-    and, one per row (``row_kind`` None: none), its live captures (``row_kind`` 'c': id, amount,
-    status, idempotency_key) and its collection's recompute facts (``row_kind`` a fact kind)."""
-    own = PAYMENT.alias("own_payment")
-    collection_id = select(own.c.payment_collection_id).where(own.c.id == bindparam("id")).scalar_subquery()
-    f = recompute_facts_of(collection_id).subquery("facts")
-    no_text, no_money = type_coerce(null(), String()), sql_cast(null(), Money())
-    captures = select(
-        literal_column("'c'").label("row_kind"),
-        CAPTURE.c.id.label("row_id"),
-        CAPTURE.c.amount.label("row_a1"),
-        CAPTURE.c.status.label("row_status"),
-        CAPTURE.c.idempotency_key.label("row_key"),
-        no_text.label("row_currency_code"),
-        no_money.label("row_a2"),
-    ).where(CAPTURE.c.payment_id == bindparam("id"), CAPTURE.c.deleted_at.is_(None))
-    facts = select(f.c.kind, f.c.session_id, f.c.a1, f.c.status, no_text, f.c.currency_code, f.c.a2)
-    rows = union_all(captures, facts).subquery("rows")
-    return (
-        select(
-            PAYMENT,
-            _PAYMENT_VERSION.label("version"),
-            *collection_columns(),
-            VERSION.label("collection_version"),
-            *rows.c,
-        )
-        .select_from(
-            PAYMENT.join(COLLECTION, COLLECTION.c.id == PAYMENT.c.payment_collection_id).outerjoin(
-                rows, true()
-            )
-        )
-        .where(PAYMENT.c.id == bindparam("id"), PAYMENT.c.deleted_at.is_(None))
-    )
-
-
-_PAYMENT_FOR_GUARDED_CAPTURE = _payment_for_guarded_capture()
-# Locks the payment by writing a new version of it (no column changes), if it is still ``version``.
 # A new row version of a payment without a new value: both columns given, so that none changes (updated_at
 # would otherwise take its onupdate value).
-_SAME_VALUES = {"captured_amount": PAYMENT.c.captured_amount, "updated_at": PAYMENT.c.updated_at}
-_BUMP_PAYMENT = (
-    update(PAYMENT)
-    .where(
-        PAYMENT.c.id == bindparam("guard_payment_id"),
-        PAYMENT.c.deleted_at.is_(None),
-        sql_cast(literal_column("payment.xmin"), String()) == bindparam("guard_version"),
-    )
-    .values(_SAME_VALUES)
-    .returning(PAYMENT.c.id)
-)
-# The row version this transaction writes (the xmin of the rows it writes; no subtransactions here).
-_NEW_VERSION_WRITTEN: Any = literal_column("pg_current_xact_id()::xid::text").label("version")
-_NEW_VERSION = update(PAYMENT).where(PAYMENT.c.id == bindparam("pk")).values(_SAME_VALUES)
-_INSERT_PAYMENT = insert(PAYMENT)
+SAME_VALUES = {"captured_amount": PAYMENT.c.captured_amount, "updated_at": PAYMENT.c.updated_at}
+_NEW_VERSION = update(PAYMENT).where(PAYMENT.c.id == bindparam("pk")).values(SAME_VALUES)
 _INSERT_CAPTURE = insert(CAPTURE)
 # Without .values(): the SET clause is the columns of the parameters given ("pk" is the key).
 _UPDATE_PAYMENT = update(PAYMENT).where(PAYMENT.c.id == bindparam("pk"))
@@ -138,7 +80,7 @@ _PAYMENT_FOR_CAPTURE = (
 _PAYMENT_FOR_CAPTURE_LOCKED = _PAYMENT_FOR_CAPTURE.with_for_update(of=[PAYMENT, COLLECTION], key_share=True)
 
 
-def _children_of(payment_ids: Any, *extra: Any) -> tuple[Any, Any]:
+def children_of(payment_ids: Any, *extra: Any) -> tuple[Any, Any]:
     """Selects of the captures and of the refunds of ``payment_ids`` (one column list for both, then
     the ``extra`` columns)."""
     c, r = CAPTURE, REFUND
@@ -174,7 +116,7 @@ def _children_of(payment_ids: Any, *extra: Any) -> tuple[Any, Any]:
 
 
 def _captures_and_refunds() -> Any:
-    both = union_all(*_children_of(bindparam("ids", expanding=True)))
+    both = union_all(*children_of(bindparam("ids", expanding=True)))
     return both.order_by(both.selected_columns.created_at, both.selected_columns.id)
 
 
@@ -192,69 +134,6 @@ async def captures_for_limit(conn: AsyncConnection, payment_id: str) -> list[Row
     return list((await conn.execute(_CAPTURES_FOR_LIMIT, {"payment_id": payment_id})).mappings())
 
 
-async def payment_for_guarded_capture(
-    conn: AsyncConnection, payment_id: str
-) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any], list[dict[str, Any]]] | None:
-    """The live payment with its ``version``, its live captures (as :func:`captures_for_limit`), its
-    collection (with its ``version``) and the collection's recompute facts, in one unlocked read (one
-    snapshot); None: no such payment. PostgreSQL. See :func:`reserve_capture_if_unchanged` and
-    :func:`capture_settlement_guard`."""
-    rows = (await conn.execute(_PAYMENT_FOR_GUARDED_CAPTURE, {"id": payment_id})).mappings().all()
-    if not rows:
-        return None
-    payment, collection = split_columns(rows[0], "collection_")
-    payment, _ = split_columns(payment, "row_")
-    captures: list[dict[str, Any]] = []
-    facts: list[dict[str, Any]] = []
-    for row in rows:
-        kind = row["row_kind"]
-        if kind == "c":
-            captures.append(
-                {"id": row["row_id"], "amount": row["row_a1"], "status": row["row_status"],
-                 "idempotency_key": row["row_key"]}
-            )  # fmt: skip
-        elif kind is not None:
-            facts.append(
-                {"kind": kind, "session_id": row["row_id"], "status": row["row_status"],
-                 "currency_code": row["row_currency_code"], "a1": row["row_a1"], "a2": row["row_a2"]}
-            )  # fmt: skip
-    return payment, captures, collection, facts
-
-
-_RESERVE: dict[tuple[str, ...], Any] = {}
-
-
-async def reserve_capture_if_unchanged(
-    conn: AsyncConnection, row: Mapping[str, Any], version: str
-) -> str | None:
-    """Insert the capture ``row`` under its payment's row lock if the payment is still at ``version``;
-    returns the payment's new row version, None (nothing written): it changed since it was read. One
-    statement (PostgreSQL, on an AUTOCOMMIT connection: the new version is the statement's transaction).
-
-    The statement takes the payment's lock by writing a new version of the row and inserts only if the
-    version it locked is the one the caller's decision was made on (a concurrent writer that committed
-    meanwhile fails the check, also when the statement waited for its lock: PostgreSQL re-checks the
-    condition on the newest version). It holds because every new or restored capture of a payment is
-    written with a new version of its payment: here, with the payment itself (authorize), or with its
-    payment's restore; a capture removed meanwhile only leaves more to capture.
-    """
-    columns = tuple(row)
-    stmt = _RESERVE.get(columns)
-    if stmt is None:  # built once per column list (the same on every call from one place)
-        bumped = _BUMP_PAYMENT.cte("locked_payment")
-        values = select(*(bindparam(f"row_{k}", type_=CAPTURE.c[k].type).label(k) for k in columns)).where(
-            exists(select(bumped.c.id))
-        )
-        stmt = (
-            insert(CAPTURE).from_select(list(columns), values).returning(CAPTURE.c.id, _NEW_VERSION_WRITTEN)
-        )
-        _RESERVE[columns] = stmt
-    params = {f"row_{k}": v for k, v in row.items()}
-    params.update(guard_payment_id=row["payment_id"], guard_version=version)
-    written = (await conn.execute(stmt, params)).first()
-    return None if written is None else str(written[1])
-
-
 async def new_payment_version(conn: AsyncConnection, payment_id: str) -> None:
     """Give the (locked) payment a new row version without changing a value (PostgreSQL; a no-op on
     SQLite, which has no optimistic reservation). A capture written under the lock must come with one:
@@ -262,11 +141,6 @@ async def new_payment_version(conn: AsyncConnection, payment_id: str) -> None:
     alone (SELECT ... FOR NO KEY UPDATE) leaves the version as it was."""
     if conn.dialect.name == "postgresql":
         await conn.execute(_NEW_VERSION, {"pk": payment_id})
-
-
-async def insert_payment(conn: AsyncConnection, row: Mapping[str, Any]) -> None:
-    """Insert one payment row as given (column defaults fill what is left out)."""
-    await conn.execute(_INSERT_PAYMENT, dict(row))
 
 
 async def insert_capture(conn: AsyncConnection, row: Mapping[str, Any]) -> None:
@@ -346,7 +220,7 @@ async def settle_capture_and_pay(
     # then the facts' currency_code and second amount.
     no_text, no_time = type_coerce(null(), String()), type_coerce(null(), UTCDateTime())
     no_money = sql_cast(null(), Money())  # typed: PostgreSQL takes two untyped NULLs in a UNION as text
-    captures, refunds = _children_of([payment_id], no_text.label("currency_code"), no_money.label("a2"))
+    captures, refunds = children_of([payment_id], no_text.label("currency_code"), no_money.label("a2"))
     settled_row = select(
         literal_column("'settled'"), settled_cte.c.id, no_text, settled_cte.c.amount, no_text,
         no_text, no_text, no_text, null(), no_time, no_time, no_text, no_money,
@@ -383,52 +257,8 @@ async def settle_capture_and_pay(
             else f
             for f in facts
         ]
-    return settled, sorted(found["c"], key=_oldest_first), sorted(found["r"], key=_oldest_first), facts
+    return settled, sorted(found["c"], key=oldest_first), sorted(found["r"], key=oldest_first), facts
 
 
-def _oldest_first(row: Mapping[Any, Any]) -> tuple[Any, str]:
+def oldest_first(row: Mapping[Any, Any]) -> tuple[Any, str]:
     return row["created_at"], row["id"]
-
-
-def capture_settlement_guard() -> Any:
-    """The guard of ``collections.write_if_unchanged`` for settling the pending capture of a payment
-    and its collection still at the versions read (``guard_payment_id``, ``guard_capture_id``,
-    ``guard_payment_version``, ``guard_collection_version``): the payment, the collection and the
-    capture locked, in the order the locked path takes them."""
-    return (
-        select(PAYMENT.c.id)
-        .select_from(
-            PAYMENT.join(COLLECTION, COLLECTION.c.id == PAYMENT.c.payment_collection_id).join(
-                CAPTURE, CAPTURE.c.payment_id == PAYMENT.c.id
-            )
-        )
-        .where(
-            PAYMENT.c.id == bindparam("guard_payment_id"),
-            PAYMENT.c.deleted_at.is_(None),
-            bindparam("guard_payment_version") == _PAYMENT_VERSION,
-            COLLECTION.c.deleted_at.is_(None),
-            bindparam("guard_collection_version") == VERSION,
-            CAPTURE.c.id == bindparam("guard_capture_id"),
-            CAPTURE.c.deleted_at.is_(None),
-            CAPTURE.c.status == "pending",
-        )
-        .with_for_update(of=[PAYMENT, COLLECTION, CAPTURE], key_share=True)
-    )
-
-
-def captures_and_refunds_where(condition: Any) -> Any:
-    """``result`` for ``collections.write_if_unchanged``: the captures and refunds of the payment
-    ``result_payment_id`` (as :func:`captures_and_refunds`), only where ``condition`` holds; split
-    them with :func:`children_rows`."""
-    captures, refunds = _children_of([bindparam("result_payment_id")])
-    return union_all(captures.where(condition), refunds.where(condition))
-
-
-def children_rows(
-    rows: Sequence[Mapping[Any, Any]],
-) -> tuple[list[Mapping[Any, Any]], list[Mapping[Any, Any]]]:
-    """Captures and refunds from rows of :func:`captures_and_refunds_where`, each oldest first."""
-    found: dict[str, list[Mapping[Any, Any]]] = {"c": [], "r": []}
-    for row in rows:
-        found[row["kind"]].append(row)
-    return sorted(found["c"], key=_oldest_first), sorted(found["r"], key=_oldest_first)

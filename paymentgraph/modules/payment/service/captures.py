@@ -29,8 +29,8 @@ from paymentgraph.errors import DomainError, InvalidData, NotAllowed, ProviderUn
 from paymentgraph.events.outbox import event_row, record_events
 from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.providers.base import CapturePaymentInput, PaymentOutput
+from paymentgraph.modules.payment.repository import capture_guard, common, payment_rows
 from paymentgraph.modules.payment.repository import collections as collection_repo
-from paymentgraph.modules.payment.repository import common, payment_rows
 from paymentgraph.modules.payment.service.base import provider_context, require_dict
 from paymentgraph.modules.payment.service.mapping import (
     Columns,
@@ -181,7 +181,7 @@ class CapturesMixin(SettlementMixin):
         async with self._autocommit.connect() as conn:
             for _ in range(_READS_BEFORE_LOCKING):
                 # With what settling in one guarded statement needs: the collection and its facts.
-                found = await payment_rows.payment_for_guarded_capture(conn, payment_id)
+                found = await capture_guard.payment_for_guarded_capture(conn, payment_id)
                 if found is None:
                     raise not_found("Payment", payment_id)
                 payment, captures, collection, facts = found
@@ -190,7 +190,7 @@ class CapturesMixin(SettlementMixin):
                     return await self._payment_with_children(conn, payment)
                 if not isinstance(decision, dict):
                     return decision
-                version = await payment_rows.reserve_capture_if_unchanged(conn, decision, payment["version"])
+                version = await capture_guard.reserve_capture_if_unchanged(conn, decision, payment["version"])
                 if version is not None:
                     guard = _SettleGuard(payment, version, decision["created_by"], collection, facts)
                     return _Reserved(_pending(payment, decision), guard)
@@ -300,7 +300,7 @@ class CapturesMixin(SettlementMixin):
         async with self._autocommit.connect() as conn:
             rows = await collection_repo.write_if_unchanged(
                 conn,
-                payment_rows.capture_settlement_guard,
+                capture_guard.capture_settlement_guard,
                 {
                     "guard_payment_id": payment["id"],
                     "guard_capture_id": op.id,
@@ -314,13 +314,13 @@ class CapturesMixin(SettlementMixin):
                     collection_repo.Guarded(payment_rows.PAYMENT, values, payment["id"]),
                 ],
                 [captured, *events],
-                result=payment_rows.captures_and_refunds_where,
+                result=capture_guard.captures_and_refunds_where,
                 result_params={"result_payment_id": payment["id"]},
             )
         if rows is None:
             return None
         # Read as of the statement's start: the capture it settled is applied here.
-        captures, refunds = payment_rows.children_rows(rows)
+        captures, refunds = capture_guard.children_rows(rows)
         return payment_dto(
             moved,
             [capture_dto({**c, **capture_values} if c["id"] == op.id else c) for c in captures],
