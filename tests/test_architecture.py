@@ -166,3 +166,40 @@ def test_no_module_imports_itself_back() -> None:
         if module not in done:
             visit(module, [module])
     assert cycles == []
+
+
+def test_payment_concern_services_meet_only_as_collaborators() -> None:
+    """A payment concern service (a ``*Service`` class in modules/payment/service/) is built by the facade
+    alone and reaches another one only through its constructor: elsewhere in the package its name may
+    appear in type annotations, never called, subclassed or otherwise used."""
+    service_dir = PACKAGE / "modules" / "payment" / "service"
+    trees = {path: ast.parse(path.read_text(), str(path)) for path in sorted(service_dir.glob("*.py"))}
+    concerns = {
+        f"{_module_name(path)}.{node.name}"
+        for path, tree in trees.items()
+        for node in tree.body
+        if isinstance(node, ast.ClassDef) and node.name.endswith("Service") and path.name != "__init__.py"
+    }
+    assert len(concerns) > 10  # the rule sees the concern services
+    violations = []
+    for path in [p for p in PACKAGE.rglob("*.py") if p != service_dir / "__init__.py"]:
+        tree = trees.get(path) or ast.parse(path.read_text(), str(path))
+        imported = {
+            alias.asname or alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.level == 0
+            for alias in node.names
+            if f"{node.module}.{alias.name}" in concerns
+        }
+        annotations = [
+            node.annotation if isinstance(node, ast.arg | ast.AnnAssign) else node.returns
+            for node in ast.walk(tree)
+            if isinstance(node, ast.arg | ast.AnnAssign | ast.FunctionDef | ast.AsyncFunctionDef)
+        ]
+        in_annotations = {id(n) for a in annotations if a is not None for n in ast.walk(a)}
+        violations += [
+            f"{path.relative_to(PACKAGE)}:{node.lineno} uses {node.id}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Name) and node.id in imported and id(node) not in in_annotations
+        ]
+    assert violations == []

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, overload
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from paymentgraph.db.ids import new_id
 from paymentgraph.db.session import read_session, write_transaction
@@ -14,8 +15,10 @@ from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.providers.base import AccountHolderInput
 from paymentgraph.modules.payment.repository import account_holders as holder_repo
 from paymentgraph.modules.payment.repository import common
-from paymentgraph.modules.payment.service.base import ServiceBase, provider_context, require_dict
+from paymentgraph.modules.payment.service.inputs import provider_context, require_dict
+from paymentgraph.modules.payment.service.listing import Filters, list_and_count
 from paymentgraph.modules.payment.service.mapping import account_holder_dto
+from paymentgraph.modules.payment.service.provider_calls import ProviderCalls
 
 
 def _holder_context(row: models.AccountHolder) -> dict[str, Any]:
@@ -28,7 +31,13 @@ def _holder_context(row: models.AccountHolder) -> dict[str, Any]:
     }
 
 
-class AccountHoldersMixin(ServiceBase):
+class AccountHolderService:
+    """Account holders and saved payment methods: the provider is asked first, then our rows follow."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], providers: ProviderCalls) -> None:
+        self._sessionmaker = sessionmaker
+        self._providers = providers
+
     async def create_account_holder(self, data: Mapping[str, Any]) -> dto.AccountHolder | None:
         """Create the provider's customer for ``context.customer``; None if the provider keeps none.
 
@@ -42,9 +51,9 @@ class AccountHoldersMixin(ServiceBase):
                 "context.customer with an id is required to create an account holder", field="customer"
             )
         provider_id = data.get("provider_id")
-        async with read_session(self.sessionmaker) as session:
-            provider = await self._enabled_provider(session, provider_id)
-        output = await self._call(
+        async with read_session(self._sessionmaker) as session:
+            provider = await self._providers.enabled(session, provider_id)
+        output = await self._providers.call(
             provider.id,
             "create the account holder",
             provider.create_account_holder(
@@ -63,14 +72,14 @@ class AccountHoldersMixin(ServiceBase):
             "metadata": require_dict(data.get("metadata"), "metadata") or None,
         }
         try:
-            async with write_transaction(self.sessionmaker) as session:
+            async with write_transaction(self._sessionmaker) as session:
                 existing = await holder_repo.find_account_holder(session, provider.id, output.id)
                 if existing is not None:
                     return account_holder_dto(existing)
                 return account_holder_dto(await common.insert(session, models.AccountHolder, values))
         except IntegrityError:
             # Created concurrently for the same provider customer: return that one.
-            async with read_session(self.sessionmaker) as session:
+            async with read_session(self._sessionmaker) as session:
                 existing = await holder_repo.find_account_holder(session, provider.id, output.id)
                 if existing is None:
                     raise
@@ -83,11 +92,11 @@ class AccountHoldersMixin(ServiceBase):
         id = data.get("id")
         if not isinstance(id, str) or not id:
             raise InvalidData("id is required", field="id")
-        async with read_session(self.sessionmaker) as session:
+        async with read_session(self._sessionmaker) as session:
             row = await common.get(session, models.AccountHolder, id)
             if row is None:
                 raise not_found("AccountHolder", id)
-        provider = self._provider(row.provider_id)
+        provider = self._providers.get(row.provider_id)
         context = {**require_dict(data.get("context"), "context"), "account_holder": _holder_context(row)}
         if "email" in data:
             email = data["email"]
@@ -98,7 +107,7 @@ class AccountHoldersMixin(ServiceBase):
                 **require_dict(context.get("customer"), "context.customer"),
                 "email": email,
             }
-        new_data = await self._call(
+        new_data = await self._providers.call(
             provider.id,
             "update the account holder",
             provider.update_account_holder(
@@ -116,7 +125,7 @@ class AccountHoldersMixin(ServiceBase):
             values["metadata"] = require_dict(data["metadata"], "metadata") or None
         if "email" in data:
             values["email"] = data["email"]
-        async with write_transaction(self.sessionmaker) as session:
+        async with write_transaction(self._sessionmaker) as session:
             locked = await common.get(session, models.AccountHolder, id, lock=True)
             if locked is None:
                 raise not_found("AccountHolder", id)
@@ -125,13 +134,13 @@ class AccountHoldersMixin(ServiceBase):
 
     async def delete_account_holder(self, id: str) -> None:
         """Delete at the provider first, so a failure there keeps our row (Medusa deletes it first)."""
-        async with read_session(self.sessionmaker) as session:
+        async with read_session(self._sessionmaker) as session:
             row = await common.get(session, models.AccountHolder, id)
             if row is None:
                 raise not_found("AccountHolder", id)
-        provider = self._provider(row.provider_id)
+        provider = self._providers.get(row.provider_id)
         context = {"account_holder": _holder_context(row)}
-        await self._call(
+        await self._providers.call(
             provider.id,
             "delete the account holder",
             provider.delete_account_holder(
@@ -139,11 +148,11 @@ class AccountHoldersMixin(ServiceBase):
             ),
             account_holder_id=id,
         )
-        async with write_transaction(self.sessionmaker) as session:
+        async with write_transaction(self._sessionmaker) as session:
             await common.hard_delete(session, models.AccountHolder, [id])
 
     async def retrieve_account_holder(self, id: str) -> dto.AccountHolder:
-        async with read_session(self.sessionmaker) as session:
+        async with read_session(self._sessionmaker) as session:
             row = await common.get(session, models.AccountHolder, id)
             if row is None:
                 raise not_found("AccountHolder", id)
@@ -152,7 +161,7 @@ class AccountHoldersMixin(ServiceBase):
     async def list_account_holders(
         self, filters: Mapping[str, Any] | None = None, *, skip: int = 0, take: int | None = None
     ) -> list[dto.AccountHolder]:
-        async with read_session(self.sessionmaker) as session:
+        async with read_session(self._sessionmaker) as session:
             rows = await common.list_rows(session, models.AccountHolder, filters, skip=skip, take=take)
             return [account_holder_dto(r) for r in rows]
 
@@ -161,7 +170,7 @@ class AccountHoldersMixin(ServiceBase):
         context = require_dict(context, "context")
         holder = context.get("account_holder")
         if isinstance(holder, Mapping) and holder.get("id") and "data" not in holder:
-            async with read_session(self.sessionmaker) as session:
+            async with read_session(self._sessionmaker) as session:
                 row = await common.get(session, models.AccountHolder, str(holder["id"]))
                 if row is None:
                     raise not_found("AccountHolder", str(holder["id"]))
@@ -172,9 +181,9 @@ class AccountHoldersMixin(ServiceBase):
         self, provider_id: str, context: Mapping[str, Any] | None = None
     ) -> list[dto.PaymentMethod]:
         """The saved payment methods the provider knows for ``context.account_holder``."""
-        provider = self._provider(provider_id)
+        provider = self._providers.get(provider_id)
         ctx = await self._method_context(context)
-        methods = await self._call(
+        methods = await self._providers.call(
             provider.id,
             "list payment methods",
             provider.list_payment_methods(
@@ -194,8 +203,8 @@ class AccountHoldersMixin(ServiceBase):
         holder = ctx.get("account_holder")
         if provider_id is None and isinstance(holder, Mapping) and holder.get("provider_id"):
             provider_id = holder["provider_id"]
-        provider = self._provider(provider_id)  # type: ignore[arg-type]
-        output = await self._call(
+        provider = self._providers.get(provider_id)  # type: ignore[arg-type]
+        output = await self._providers.call(
             provider.id,
             "save the payment method",
             provider.save_payment_method(
@@ -218,7 +227,7 @@ class AccountHoldersMixin(ServiceBase):
         without a holder there is nothing to keep it with (Medusa's createPaymentMethods allows that)."""
         if not isinstance(holder, Mapping) or not holder.get("id"):
             return
-        async with write_transaction(self.sessionmaker) as session:
+        async with write_transaction(self._sessionmaker) as session:
             row = await common.get(session, models.AccountHolder, str(holder["id"]), lock=True)
             if row is None:
                 raise not_found("AccountHolder", str(holder["id"]))
@@ -240,14 +249,14 @@ class AccountHoldersMixin(ServiceBase):
         holder = ctx.get("account_holder")
         if not isinstance(holder, Mapping) or not holder.get("provider_id"):
             raise InvalidData("context.account_holder with an id is required", field="account_holder")
-        provider = self._provider(str(holder["provider_id"]))
+        provider = self._providers.get(str(holder["provider_id"]))
         holder_input = AccountHolderInput(context=provider_context(ctx, idempotency_key=None))
-        methods = await self._call(
+        methods = await self._providers.call(
             provider.id, "list payment methods", provider.list_payment_methods(holder_input)
         )
         if method_id not in {m.id for m in methods}:
             raise not_found("PaymentMethod", method_id)
-        detached = await self._call(
+        detached = await self._providers.call(
             provider.id,
             "detach the payment method",
             provider.delete_payment_method(
@@ -271,3 +280,10 @@ class AccountHoldersMixin(ServiceBase):
         if isinstance(data, Mapping):
             return await self.save_payment_method(data)
         return [await self.save_payment_method(item) for item in data]
+
+    async def list_and_count_account_holders(
+        self, filters: Filters = None, *, skip: int = 0, take: int | None = None
+    ) -> tuple[list[dto.AccountHolder], int]:
+        return await list_and_count(
+            self._sessionmaker, self.list_account_holders, models.AccountHolder, filters, skip, take
+        )

@@ -37,12 +37,14 @@ from paymentgraph.modules.payment.repository import collections as collection_re
 from paymentgraph.modules.payment.repository import common, payment_rows
 from paymentgraph.modules.payment.repository import payments as payment_repo
 from paymentgraph.modules.payment.repository import sessions as session_repo
-from paymentgraph.modules.payment.service.base import ServiceBase, provider_context
+from paymentgraph.modules.payment.service.database import Database
+from paymentgraph.modules.payment.service.inputs import provider_context
 from paymentgraph.modules.payment.service.mapping import (
     capture_dto,
     load_payments,
     payment_dto,
 )
+from paymentgraph.modules.payment.service.provider_calls import ProviderCalls
 from paymentgraph.modules.payment.service.recompute import recompute_collection, recompute_locked, recomputed
 
 logger = logging.getLogger(__name__)
@@ -101,15 +103,21 @@ def _authorization_events(row: Mapping[Any, Any], payment: Mapping[str, Any]) ->
     ]
 
 
-class AuthorizeMixin(ServiceBase):
+class AuthorizationService:
+    """Authorizing a session: the provider first, then its payment recorded (guarded, or under locks)."""
+
+    def __init__(self, db: Database, providers: ProviderCalls) -> None:
+        self._db = db
+        self._providers = providers
+
     async def authorize_payment_session(
         self, id: str, context: Mapping[str, Any] | None = None
     ) -> dto.Payment:
         """Authorize a session with its provider and create its payment (returned)."""
         guarded: tuple[dict[str, Any], list[dict[str, Any]]] | None = None
         row: Mapping[Any, Any] | None
-        async with self._one_statement_read() as conn:
-            if self._autocommit is not None:
+        async with self._db.one_statement_read() as conn:
+            if self._db.autocommit is not None:
                 # With what a guarded write needs: the versions and the collection's facts.
                 found = await session_repo.session_for_guarded_authorization(conn, id)
                 row = None if found is None else found[0]
@@ -125,9 +133,9 @@ class AuthorizeMixin(ServiceBase):
                 f"Payment session {id} is canceled and cannot be authorized", payment_session_id=id
             )
 
-        provider = self._provider(row["provider_id"])
+        provider = self._providers.get(row["provider_id"])
         ctx = provider_context(context or row["context"], idempotency_key=id)
-        output = await self._call(
+        output = await self._providers.call(
             provider.id,
             "authorize the payment",
             provider.authorize_payment(PaymentInput(data=row["data"] or {}, context=ctx)),
@@ -162,7 +170,7 @@ class AuthorizeMixin(ServiceBase):
             return await self._record_authorization(id, output)
         except IntegrityError:
             # A concurrent authorization recorded the session's payment first: that one stands.
-            async with read_session(self.sessionmaker) as session:
+            async with read_session(self._db.sessionmaker) as session:
                 winner = await payment_repo.live_payment_for_session(session, id)
                 if winner is not None:
                     return (await load_payments(session, [winner]))[0]
@@ -175,12 +183,12 @@ class AuthorizeMixin(ServiceBase):
     async def _release(self, provider_id: str, output: PaymentOutput, ctx: ProviderContext) -> None:
         """Cancel at the provider an authorization we could not record (the original error wins)."""
         try:
-            await self._provider(provider_id).cancel_payment(PaymentInput(data=output.data, context=ctx))
+            await self._providers.get(provider_id).cancel_payment(PaymentInput(data=output.data, context=ctx))
         except Exception:
             logger.exception("could not cancel an unrecorded authorization at %s", provider_id)
 
     async def _record_unauthorized(self, session_id: str, output: PaymentOutput) -> None:
-        async with write_transaction(self.sessionmaker) as session:
+        async with write_transaction(self._db.sessionmaker) as session:
             row = await payment_repo.lock_session(session, session_id)
             if row is None:
                 return
@@ -197,7 +205,7 @@ class AuthorizeMixin(ServiceBase):
 
     async def _session_payment(self, session_id: str) -> dto.Payment:
         """The session's live payment, found a moment ago (it goes only with its session)."""
-        async with read_session(self.sessionmaker) as session:
+        async with read_session(self._db.sessionmaker) as session:
             payment = await payment_repo.live_payment_for_session(session, session_id)
             if payment is None:
                 raise not_found("PaymentSession", session_id)
@@ -215,7 +223,7 @@ class AuthorizeMixin(ServiceBase):
         and its collection's row versions as read before the provider was asked (the decision and the
         collection's numbers rest on that read); None: either changed meanwhile (or the collection is
         deleted), nothing written: the caller records it under the locks instead."""
-        assert self._autocommit is not None
+        assert self._db.autocommit is not None
         if collection["deleted_at"] is not None:
             return None
         session_values, written = _authorization_rows(row, output, utcnow())
@@ -226,7 +234,7 @@ class AuthorizeMixin(ServiceBase):
         ]
         changed, events = recomputed(collection, [*as_written, collection_repo.payment_fact(written)])
 
-        async with self._autocommit.connect() as conn:
+        async with self._db.autocommit.connect() as conn:
             done = await collection_repo.write_if_unchanged(
                 conn,
                 session_repo.authorization_guard,
@@ -248,7 +256,7 @@ class AuthorizeMixin(ServiceBase):
         return payment_dto({**written, "metadata": None}, [])
 
     async def _record_authorization(self, session_id: str, output: PaymentOutput) -> dto.Payment:
-        async with write_transaction(self.sessionmaker) as session:
+        async with write_transaction(self._db.sessionmaker) as session:
             conn = await session.connection()
             # One statement locks the session, then its collection (recomputed below).
             found = await session_repo.session_for_authorization(conn, session_id)

@@ -6,7 +6,7 @@ id). Success marks the capture succeeded and moves the payment's running sum; a 
 (ProviderError) removes the pending row. An unknown outcome (ProviderUnavailable: the answer was lost),
 a cancellation or a crash leaves it pending, to be settled with the same key (``pending.py``): when the
 same request is retried (its ``idempotency_key``), before the next capture of the payment, or by
-``recover_pending_operations``.
+``recover_pending_operations``. This module reserves; ``capture_settlement.py`` asks and records.
 
 When the provider says it will capture no more of the payment (``PaymentOutput.capture_closed``, e.g.
 Stripe after a partial capture without multicapture), ``captured_at`` is set although less than the
@@ -20,33 +20,26 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-
 from paymentgraph.db.ids import new_id
 from paymentgraph.db.session import read_session, write_transaction
 from paymentgraph.db.types import utcnow
 from paymentgraph.errors import DomainError, InvalidData, NotAllowed, ProviderUnavailable, not_found
-from paymentgraph.events.outbox import event_row, record_events
 from paymentgraph.modules.payment import dto, models
-from paymentgraph.modules.payment.providers.base import CapturePaymentInput, PaymentOutput
+from paymentgraph.modules.payment.providers.base import PaymentOutput
 from paymentgraph.modules.payment.repository import capture_guard, common, payment_rows
-from paymentgraph.modules.payment.repository import collections as collection_repo
-from paymentgraph.modules.payment.service.base import provider_context, require_dict
-from paymentgraph.modules.payment.service.mapping import (
-    Columns,
-    capture_dto,
-    payment_children,
-    payment_dto,
-    refund_dto,
-)
+from paymentgraph.modules.payment.service.capture_settlement import CaptureSettlementService, SettleGuard
+from paymentgraph.modules.payment.service.database import Database
+from paymentgraph.modules.payment.service.inputs import require_dict
+from paymentgraph.modules.payment.service.listing import Filters, list_and_count
+from paymentgraph.modules.payment.service.mapping import Columns, capture_dto, payment_with_children
 from paymentgraph.modules.payment.service.pending import (
     PendingOperation,
-    SettlementMixin,
+    drop_pending,
     naming,
     request_key,
     same_request,
 )
-from paymentgraph.modules.payment.service.recompute import recompute_locked, recomputed
+from paymentgraph.modules.payment.service.settlement import SettlementService
 from paymentgraph.money import parse_amount
 
 ZERO = Decimal(0)
@@ -55,24 +48,11 @@ _READS_BEFORE_LOCKING = 3
 
 
 @dataclass(frozen=True)
-class _SettleGuard:
-    """What a reservation read and wrote, for settling its capture in one guarded statement: the
-    payment as read, its row version after the reservation, the capture's creator, its collection
-    (with its version) and the collection's facts, all from one snapshot."""
-
-    payment: Columns
-    version: str
-    created_by: str | None
-    collection: Columns
-    facts: list[dict[str, Any]]
-
-
-@dataclass(frozen=True)
 class _Reserved:
     """A pending capture committed under the payment's lock: the provider is asked next."""
 
     op: PendingOperation
-    guard: _SettleGuard | None = None
+    guard: SettleGuard | None = None
 
 
 # What one pass under the payment's lock decided: done (the payment), settle these pending captures first
@@ -93,34 +73,16 @@ def _pending(payment: Columns, capture: Columns) -> PendingOperation:
     )
 
 
-def _captured_values(payment: Columns, amount: Decimal, output: PaymentOutput, now: Any) -> dict[str, Any]:
-    """The payment's new values once a capture of ``amount`` succeeded."""
-    captured = payment["captured_amount"] + amount
-    values: dict[str, Any] = {"captured_amount": captured, "updated_at": now}
-    if output.data:
-        values["data"] = output.data
-    if (captured >= payment["amount"] or output.capture_closed) and payment["captured_at"] is None:
-        values["captured_at"] = now
-    return values
+class CaptureService:
+    """New captures: reserved here, then asked for and recorded by ``capture_settlement``."""
 
+    def __init__(
+        self, db: Database, settlement: SettlementService, capture_settlement: CaptureSettlementService
+    ) -> None:
+        self._db = db
+        self._settlement = settlement
+        self._capture_settlement = capture_settlement
 
-def _captured_event(
-    payment: Columns, capture_id: str, amount: Decimal, actor_id: str | None
-) -> dict[str, Any]:
-    return event_row(
-        "payment.captured",
-        {
-            "id": payment["id"],
-            "payment_collection_id": payment["payment_collection_id"],
-            "capture_id": capture_id,
-            "amount": amount,
-            "currency_code": payment["currency_code"],
-        },
-        actor_id=actor_id,
-    )
-
-
-class CapturesMixin(SettlementMixin):
     async def capture_payment(self, data: Mapping[str, Any]) -> dto.Payment:
         """Capture ``amount`` of a payment (omitted: what remains); returns the payment with captures.
 
@@ -139,7 +101,7 @@ class CapturesMixin(SettlementMixin):
         if not isinstance(payment_id, str) or not payment_id:
             raise InvalidData("payment_id is required", field="payment_id")
         require_dict(data.get("metadata"), "metadata")
-        return await self._reserve_and_call(
+        return await self._settlement.reserve_and_call(
             lambda settle_first: self._reserve_capture(payment_id, data, settle_first=settle_first),
             lambda reserved: self._capture_reserved(reserved.op, reserved.guard),
             keyed=request_key(data) is not None,
@@ -147,11 +109,11 @@ class CapturesMixin(SettlementMixin):
 
     async def _reserve_capture(self, payment_id: str, data: dict[str, Any], *, settle_first: bool) -> _Step:
         """Validate, and write the pending capture under the payment's lock unless something comes first."""
-        if self._autocommit is not None and data.get("is_captured") is not True:
+        if self._db.autocommit is not None and data.get("is_captured") is not True:
             step = await self._reserve_in_one_statement(payment_id, data, settle_first=settle_first)
             if step is not None:
                 return step
-        async with write_transaction(self.sessionmaker) as session:
+        async with write_transaction(self._db.sessionmaker) as session:
             conn = await session.connection()
             payment = await payment_rows.lock_payment(conn, payment_id)
             if payment is None:
@@ -160,14 +122,16 @@ class CapturesMixin(SettlementMixin):
             captures = await payment_rows.captures_for_limit(conn, payment_id)
             decision = self._decide_capture(payment, captures, data, settle_first=settle_first)
             if isinstance(decision, str):  # "unchanged"
-                return await self._payment_with_children(conn, payment)
+                return await payment_with_children(conn, payment)
             if not isinstance(decision, dict):
                 return decision
             await payment_rows.insert_capture(conn, decision)
             # Optimistic reservations that read the payment before this lock must see it changed.
             await payment_rows.new_payment_version(conn, payment_id)
             if data.get("is_captured") is True:
-                return await self._apply_capture(session, payment_id, decision["id"], PaymentOutput())
+                return await self._capture_settlement.apply(
+                    session, payment_id, decision["id"], PaymentOutput()
+                )
             return _Reserved(_pending(payment, decision))
 
     async def _reserve_in_one_statement(
@@ -177,8 +141,8 @@ class CapturesMixin(SettlementMixin):
         the payment's lock and writes only if the payment is still as read (autocommit: no BEGIN or
         COMMIT). Anything but an insert is decided on that read alone: one consistent snapshot, as if
         the request had run then. None: the payment kept changing, take the lock instead."""
-        assert self._autocommit is not None
-        async with self._autocommit.connect() as conn:
+        assert self._db.autocommit is not None
+        async with self._db.autocommit.connect() as conn:
             for _ in range(_READS_BEFORE_LOCKING):
                 # With what settling in one guarded statement needs: the collection and its facts.
                 found = await capture_guard.payment_for_guarded_capture(conn, payment_id)
@@ -187,12 +151,12 @@ class CapturesMixin(SettlementMixin):
                 payment, captures, collection, facts = found
                 decision = self._decide_capture(payment, captures, data, settle_first=settle_first)
                 if isinstance(decision, str):  # "unchanged"
-                    return await self._payment_with_children(conn, payment)
+                    return await payment_with_children(conn, payment)
                 if not isinstance(decision, dict):
                     return decision
                 version = await capture_guard.reserve_capture_if_unchanged(conn, decision, payment["version"])
                 if version is not None:
-                    guard = _SettleGuard(payment, version, decision["created_by"], collection, facts)
+                    guard = SettleGuard(payment, version, decision["created_by"], collection, facts)
                     return _Reserved(_pending(payment, decision), guard)
         return None
 
@@ -253,152 +217,36 @@ class CapturesMixin(SettlementMixin):
             "deleted_at": None,
         }
 
-    async def _capture_reserved(self, op: PendingOperation, guard: _SettleGuard | None = None) -> dto.Payment:
+    async def _capture_reserved(self, op: PendingOperation, guard: SettleGuard | None = None) -> dto.Payment:
         """Ask the provider for a just reserved capture; only a definite refusal removes it."""
         try:
-            output = await self._capture_at_provider(
-                op.provider_id, op.payment_data, op.currency, op.payment_id, op.id, op.amount
-            )
+            output = await self._capture_settlement.ask(op)
         except ProviderUnavailable as exc:
             naming(exc, op)
             raise  # the capture stays pending: a retry, the next capture or the recovery job settles it
         except Exception as exc:
             # A refusal (or a provider that is not loaded): nothing was captured.
-            await self._drop_pending(models.Capture, op.id)
+            await drop_pending(self._db.sessionmaker, op)
             if isinstance(exc, DomainError):
                 naming(exc, op)
             raise
         if guard is not None:
-            recorded = await self._record_capture_if_unchanged(op, output, guard)
+            recorded = await self._capture_settlement.record_if_unchanged(op, output, guard)
             if recorded is not None:
                 return recorded
-        return await self._record_capture(op.payment_id, op.id, output)
-
-    async def _record_capture_if_unchanged(
-        self, op: PendingOperation, output: PaymentOutput, guard: _SettleGuard
-    ) -> dto.Payment | None:
-        """PostgreSQL: settle the capture, move the payment and its collection in one autocommit
-        statement, guarded by the payment's version after the reservation, the collection's version as
-        read with it, and the capture still pending; None: something changed (or the collection is
-        deleted), nothing written: the caller records it under the locks instead."""
-        assert self._autocommit is not None
-        payment, collection = guard.payment, guard.collection
-        if collection["deleted_at"] is not None:
-            return None
-        now = utcnow()
-        values = _captured_values(payment, op.amount, output, now)
-        capture_values = {"status": "succeeded", "updated_at": now}
-        captured = _captured_event(payment, op.id, op.amount, guard.created_by)  # first: ids grow
-        moved = {**payment, **values}
-        facts = [
-            collection_repo.payment_fact(moved)
-            if f["kind"] == "p" and f["session_id"] == payment["payment_session_id"]
-            else f
-            for f in guard.facts
-        ]
-        changed, events = recomputed(collection, facts)
-        async with self._autocommit.connect() as conn:
-            rows = await collection_repo.write_if_unchanged(
-                conn,
-                capture_guard.capture_settlement_guard,
-                {
-                    "guard_payment_id": payment["id"],
-                    "guard_capture_id": op.id,
-                    "guard_payment_version": guard.version,
-                    "guard_collection_version": collection["version"],
-                },
-                collection["id"],
-                changed,
-                [
-                    collection_repo.Guarded(payment_rows.CAPTURE, capture_values, op.id),
-                    collection_repo.Guarded(payment_rows.PAYMENT, values, payment["id"]),
-                ],
-                [captured, *events],
-                result=capture_guard.captures_and_refunds_where,
-                result_params={"result_payment_id": payment["id"]},
-            )
-        if rows is None:
-            return None
-        # Read as of the statement's start: the capture it settled is applied here.
-        captures, refunds = capture_guard.children_rows(rows)
-        return payment_dto(
-            moved,
-            [capture_dto({**c, **capture_values} if c["id"] == op.id else c) for c in captures],
-            [refund_dto(r) for r in refunds],
-        )
-
-    async def _capture_at_provider(
-        self,
-        provider_id: str,
-        payment_data: dict[str, Any],
-        currency: str,
-        payment_id: str,
-        capture_id: str,
-        amount: Decimal,
-    ) -> PaymentOutput:
-        """Ask the provider to capture ``amount``; the capture id is the idempotency key."""
-        return await self._call(
-            provider_id,
-            "capture the payment",
-            self._provider(provider_id).capture_payment(
-                CapturePaymentInput(
-                    data=payment_data,
-                    context=provider_context(None, idempotency_key=capture_id),
-                    amount=amount,
-                    currency_code=currency,
-                )
-            ),
-            payment_id=payment_id,
-        )
-
-    async def _record_capture(self, payment_id: str, capture_id: str, output: PaymentOutput) -> dto.Payment:
-        async with write_transaction(self.sessionmaker) as session:
-            return await self._apply_capture(session, payment_id, capture_id, output)
-
-    async def _apply_capture(
-        self, session: AsyncSession, payment_id: str, capture_id: str, output: PaymentOutput
-    ) -> dto.Payment:
-        """Mark a capture succeeded and move the payment's sum and the collection (under the lock).
-
-        Recording an already succeeded capture changes nothing (a recovery and a late reply may race).
-        """
-        conn = await session.connection()
-        # One statement locks the payment, then its collection (recomputed below), and reads the capture.
-        found = await payment_rows.payment_for_capture(conn, payment_id, capture_id)
-        if found is None:
-            raise not_found("Payment", payment_id)
-        payment, capture, collection = found
-        if capture is None:
-            raise not_found("Payment", payment_id)
-        if capture["status"] != "pending":
-            return await self._payment_with_children(conn, payment)  # succeeded already
-        # A capture's amount never changes, so the payment's new sums are known before it is settled.
-        now = utcnow()
-        values = _captured_values(payment, capture["amount"], output, now)
-        settled, captures, refunds, facts = await payment_rows.settle_capture_and_pay(
-            conn, capture_id, {"status": "succeeded", "updated_at": now}, payment, values
-        )
-        if settled is None:  # settled meanwhile (by a recovery or a late reply): nothing written here
-            return await self._payment_with_children(conn, payment)
-        await record_events(
-            conn, [_captured_event(payment, capture_id, settled["amount"], capture["created_by"])]
-        )
-        if collection["deleted_at"] is None:
-            await recompute_locked(conn, collection, facts)
-        return payment_dto(
-            {**payment, **values},
-            [capture_dto(c) for c in captures],
-            [refund_dto(r) for r in refunds],
-        )
-
-    async def _payment_with_children(self, conn: AsyncConnection, payment: Columns) -> dto.Payment:
-        captures, refunds = await payment_children(conn, [payment["id"]])
-        return payment_dto(payment, captures[payment["id"]], refunds[payment["id"]])
+        return await self._capture_settlement.record(op, output)
 
     async def list_captures(
         self, filters: Mapping[str, Any] | None = None, *, skip: int = 0, take: int | None = None
     ) -> list[dto.Capture]:
         """Captures matching equality/IN filters (e.g. ``{"payment_id": id}``), oldest first."""
-        async with read_session(self.sessionmaker) as session:
+        async with read_session(self._db.sessionmaker) as session:
             rows = await common.list_rows(session, models.Capture, filters, skip=skip, take=take)
             return [capture_dto(r) for r in rows]
+
+    async def list_and_count_captures(
+        self, filters: Filters = None, *, skip: int = 0, take: int | None = None
+    ) -> tuple[list[dto.Capture], int]:
+        return await list_and_count(
+            self._db.sessionmaker, self.list_captures, models.Capture, filters, skip, take
+        )

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from paymentgraph.db.session import read_session, write_transaction
 from paymentgraph.db.types import utcnow
 from paymentgraph.errors import NotAllowed, not_found
@@ -22,9 +24,10 @@ from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.providers.base import PaymentInput
 from paymentgraph.modules.payment.repository import collections as collection_repo
 from paymentgraph.modules.payment.repository import common
-from paymentgraph.modules.payment.service.base import provider_context
+from paymentgraph.modules.payment.service.inputs import provider_context
 from paymentgraph.modules.payment.service.mapping import load_collections
-from paymentgraph.modules.payment.service.payments import PaymentsMixin
+from paymentgraph.modules.payment.service.payments import PaymentService
+from paymentgraph.modules.payment.service.provider_calls import ProviderCalls
 from paymentgraph.modules.payment.service.recompute import recompute_collection
 
 # A session in one of these holds nothing at its provider any more.
@@ -44,10 +47,22 @@ def _refuse_if_final(collection: models.PaymentCollection) -> None:
         )
 
 
-class CollectionCancelMixin(PaymentsMixin):
+class CollectionCancelService:
+    """Canceling a collection: its payments through ``payments``, its open sessions at their providers."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        providers: ProviderCalls,
+        payments: PaymentService,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._providers = providers
+        self._payments = payments
+
     async def cancel_payment_collection(self, id: str) -> dto.PaymentCollection:
         """Cancel a collection that has nothing captured: NOT_ALLOWED once anything is, or when canceled."""
-        async with read_session(self.sessionmaker) as session:
+        async with read_session(self._sessionmaker) as session:
             collection = await common.get(session, models.PaymentCollection, id)
             if collection is None:
                 raise not_found("PaymentCollection", id)
@@ -56,13 +71,14 @@ class CollectionCancelMixin(PaymentsMixin):
             sessions = await collection_repo.sessions_of(session, [id])
         for payment in payments:
             if payment.canceled_at is None:
-                await self.cancel_payment(payment.id)  # through the provider; refuses a captured one
+                # Through the provider; refuses a payment captured meanwhile.
+                await self._payments.cancel_payment(payment.id)
         with_payment = {p.payment_session_id for p in payments}
         for payment_session in sessions:
             if payment_session.status in _SESSION_DONE or payment_session.id in with_payment:
                 continue
             await self._cancel_session(payment_session)
-        async with write_transaction(self.sessionmaker) as session:
+        async with write_transaction(self._sessionmaker) as session:
             locked = await common.get(session, models.PaymentCollection, id, lock=True)
             if locked is None:
                 raise not_found("PaymentCollection", id)
@@ -74,8 +90,8 @@ class CollectionCancelMixin(PaymentsMixin):
 
     async def _cancel_session(self, payment_session: models.PaymentSession) -> None:
         """Release a session's payment at its provider, then mark the session canceled."""
-        provider = self._provider(payment_session.provider_id)
-        output = await self._call(
+        provider = self._providers.get(payment_session.provider_id)
+        output = await self._providers.call(
             provider.id,
             "cancel the payment",
             provider.cancel_payment(
@@ -86,7 +102,7 @@ class CollectionCancelMixin(PaymentsMixin):
             ),
             payment_session_id=payment_session.id,
         )
-        async with write_transaction(self.sessionmaker) as session:
+        async with write_transaction(self._sessionmaker) as session:
             row = await common.get(session, models.PaymentSession, payment_session.id, lock=True)
             if row is not None:
                 values: dict[str, Any] = {"status": "canceled", "updated_at": utcnow()}

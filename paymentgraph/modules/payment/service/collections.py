@@ -17,7 +17,9 @@ from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.entities import COLLECTION_STATUSES
 from paymentgraph.modules.payment.repository import collections as collection_repo
 from paymentgraph.modules.payment.repository import common
-from paymentgraph.modules.payment.service.base import ServiceBase, require_dict
+from paymentgraph.modules.payment.service.database import Database
+from paymentgraph.modules.payment.service.inputs import require_dict
+from paymentgraph.modules.payment.service.listing import Filters, list_and_count
 from paymentgraph.modules.payment.service.mapping import collection_dto, load_collections
 from paymentgraph.modules.payment.service.recompute import recompute_collection
 from paymentgraph.money import normalize_currency, parse_amount
@@ -72,7 +74,12 @@ async def _refuse_while_money_is_held(
     )
 
 
-class CollectionsMixin(ServiceBase):
+class CollectionService:
+    """Payment collections: created in one statement, changed under their row lock."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
     @overload
     async def create_payment_collections(self, data: Mapping[str, Any]) -> dto.PaymentCollection: ...
     @overload
@@ -100,7 +107,7 @@ class CollectionsMixin(ServiceBase):
         # One INSERT for all of them and their events; a new collection has no sessions or payments,
         # so the DTOs are what was written.
         # On PostgreSQL that is one statement in autocommit (the events ride in it: see outbox).
-        async with self._one_statement_write() as conn:
+        async with self._db.one_statement_write() as conn:
             await collection_repo.insert_collections(
                 conn, rows, events=[event_row("payment_collection.created", {"id": r["id"]}) for r in rows]
             )
@@ -128,7 +135,7 @@ class CollectionsMixin(ServiceBase):
             )
         if "status" in data and data["status"] not in COLLECTION_STATUSES:
             raise InvalidData(f"status must be one of {', '.join(COLLECTION_STATUSES)}", field="status")
-        async with write_transaction(self.sessionmaker) as session:
+        async with write_transaction(self._db.sessionmaker) as session:
             if isinstance(id_or_selector, str):
                 row = await common.get(session, models.PaymentCollection, id_or_selector, lock=True)
                 if row is None:
@@ -175,7 +182,7 @@ class CollectionsMixin(ServiceBase):
         the hold) or anything captured (the ledger of money that moved is never deleted).
         """
         id_list = [ids] if isinstance(ids, str) else list(ids)
-        async with write_transaction(self.sessionmaker) as session:
+        async with write_transaction(self._db.sessionmaker) as session:
             found = {
                 r.id: r for r in await common.get_many(session, models.PaymentCollection, id_list, lock=True)
             }
@@ -197,7 +204,7 @@ class CollectionsMixin(ServiceBase):
     ) -> dto.PaymentCollection | list[dto.PaymentCollection]:
         """Set completed_at on each collection (kept if already set)."""
         id_list = [ids] if isinstance(ids, str) else list(ids)
-        async with write_transaction(self.sessionmaker) as session:
+        async with write_transaction(self._db.sessionmaker) as session:
             rows = []
             for id in id_list:
                 row = await common.get(session, models.PaymentCollection, id, lock=True)
@@ -212,7 +219,7 @@ class CollectionsMixin(ServiceBase):
 
     async def retrieve_payment_collection(self, id: str) -> dto.PaymentCollection:
         """One collection with its sessions and payments; NOT_FOUND if missing."""
-        async with read_session(self.sessionmaker) as session:
+        async with read_session(self._db.sessionmaker) as session:
             row = await common.get(session, models.PaymentCollection, id)
             if row is None:
                 raise not_found("PaymentCollection", id)
@@ -222,6 +229,18 @@ class CollectionsMixin(ServiceBase):
         self, filters: Mapping[str, Any] | None = None, *, skip: int = 0, take: int | None = None
     ) -> list[dto.PaymentCollection]:
         """Collections matching equality/IN filters, oldest first."""
-        async with read_session(self.sessionmaker) as session:
+        async with read_session(self._db.sessionmaker) as session:
             rows = await common.list_rows(session, models.PaymentCollection, filters, skip=skip, take=take)
             return await load_collections(session, rows)
+
+    async def list_and_count_payment_collections(
+        self, filters: Filters = None, *, skip: int = 0, take: int | None = None
+    ) -> tuple[list[dto.PaymentCollection], int]:
+        return await list_and_count(
+            self._db.sessionmaker,
+            self.list_payment_collections,
+            models.PaymentCollection,
+            filters,
+            skip,
+            take,
+        )

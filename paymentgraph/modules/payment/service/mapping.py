@@ -86,6 +86,12 @@ async def payment_children(
     return captures, refunds
 
 
+async def payment_with_children(conn: AsyncConnection, payment: Columns) -> dto.Payment:
+    """The DTO of a payment read as columns, with its captures and refunds (one statement)."""
+    captures, refunds = await payment_children(conn, [payment["id"]])
+    return payment_dto(payment, captures[payment["id"]], refunds[payment["id"]])
+
+
 async def load_collections(
     session: AsyncSession, rows: Sequence[models.PaymentCollection]
 ) -> list[dto.PaymentCollection]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from paymentgraph.db.session import read_session, write_transaction
 from paymentgraph.db.types import utcnow
@@ -15,12 +15,20 @@ from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.providers.base import PaymentInput
 from paymentgraph.modules.payment.repository import common
 from paymentgraph.modules.payment.repository import payments as payment_repo
-from paymentgraph.modules.payment.service.base import ServiceBase, provider_context, require_dict
+from paymentgraph.modules.payment.service.inputs import provider_context, require_dict
+from paymentgraph.modules.payment.service.listing import Filters, list_and_count
 from paymentgraph.modules.payment.service.mapping import load_payments
+from paymentgraph.modules.payment.service.provider_calls import ProviderCalls
 from paymentgraph.modules.payment.service.recompute import recompute_collection
 
 
-class PaymentsMixin(ServiceBase):
+class PaymentService:
+    """Payments once authorized: canceled through their provider, updated, read."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], providers: ProviderCalls) -> None:
+        self._sessionmaker = sessionmaker
+        self._providers = providers
+
     async def cancel_payment(self, id: str, *, canceled_by: str | None = None) -> dto.Payment:
         """Cancel an authorized payment at its provider; refused once anything was captured.
 
@@ -32,7 +40,7 @@ class PaymentsMixin(ServiceBase):
         ``canceled_at`` is written first under the payment's lock, so a concurrent capture is refused
         while the provider is asked; if the provider fails it is cleared again.
         """
-        async with write_transaction(self.sessionmaker) as session:
+        async with write_transaction(self._sessionmaker) as session:
             payment = await common.get(session, models.Payment, id, lock=True)
             if payment is None:
                 raise not_found("Payment", id)
@@ -50,9 +58,9 @@ class PaymentsMixin(ServiceBase):
                 payment.payment_collection_id,
             )
 
-        provider = self._provider(provider_id)
+        provider = self._providers.get(provider_id)
         try:
-            output = await self._call(
+            output = await self._providers.call(
                 provider_id,
                 "cancel the payment",
                 provider.cancel_payment(
@@ -61,13 +69,13 @@ class PaymentsMixin(ServiceBase):
                 payment_id=id,
             )
         except BaseException:
-            async with write_transaction(self.sessionmaker) as session:
+            async with write_transaction(self._sessionmaker) as session:
                 payment = await common.get(session, models.Payment, id, lock=True)
                 if payment is not None:
                     await common.update(session, payment, {"canceled_at": None, "canceled_by": None})
                 await recompute_collection(session, collection_id)
             raise
-        async with write_transaction(self.sessionmaker) as session:
+        async with write_transaction(self._sessionmaker) as session:
             payment = await common.get(session, models.Payment, id, lock=True)
             if payment is None:
                 raise not_found("Payment", id)
@@ -119,7 +127,7 @@ class PaymentsMixin(ServiceBase):
             for k, v in data.items()
             if k != "id"
         }
-        async with write_transaction(self.sessionmaker) as session:
+        async with write_transaction(self._sessionmaker) as session:
             payment = await common.get(session, models.Payment, id, lock=True)
             if payment is None:
                 raise not_found("Payment", id)
@@ -128,7 +136,7 @@ class PaymentsMixin(ServiceBase):
 
     async def retrieve_payment(self, id: str) -> dto.Payment:
         """One payment with its captures and refunds; NOT_FOUND if missing."""
-        async with read_session(self.sessionmaker) as session:
+        async with read_session(self._sessionmaker) as session:
             payment = await common.get(session, models.Payment, id)
             if payment is None:
                 raise not_found("Payment", id)
@@ -138,6 +146,13 @@ class PaymentsMixin(ServiceBase):
         self, filters: Mapping[str, Any] | None = None, *, skip: int = 0, take: int | None = None
     ) -> list[dto.Payment]:
         """Payments matching equality/IN filters, with captures and refunds, oldest first."""
-        async with read_session(self.sessionmaker) as session:
+        async with read_session(self._sessionmaker) as session:
             rows = await common.list_rows(session, models.Payment, filters, skip=skip, take=take)
             return await load_payments(session, rows)
+
+    async def list_and_count_payments(
+        self, filters: Filters = None, *, skip: int = 0, take: int | None = None
+    ) -> tuple[list[dto.Payment], int]:
+        return await list_and_count(
+            self._sessionmaker, self.list_payments, models.Payment, filters, skip, take
+        )

@@ -18,7 +18,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from paymentgraph.db.ids import new_id
 from paymentgraph.db.session import read_session, write_transaction
@@ -37,7 +39,7 @@ from paymentgraph.modules.payment.providers.base import WebhookResult
 from paymentgraph.modules.payment.repository import common
 from paymentgraph.modules.payment.repository import disputes as dispute_repo
 from paymentgraph.modules.payment.repository import payments as payment_repo
-from paymentgraph.modules.payment.service.base import ServiceBase
+from paymentgraph.modules.payment.service.authorize import AuthorizationService
 from paymentgraph.modules.payment.service.mapping import dispute_dto
 from paymentgraph.modules.payment.service.recompute import recompute_collection
 
@@ -49,22 +51,24 @@ def _when(value: Any) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) and value else None
 
 
-class ProviderChangesMixin(ServiceBase):
-    if TYPE_CHECKING:
+class ProviderChangeService:
+    """Refunds and disputes the provider reports; a payment it captured at once is authorized first."""
 
-        async def authorize_payment_session(
-            self, id: str, context: Mapping[str, Any] | None = None
-        ) -> dto.Payment: ...
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], authorization: AuthorizationService
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._authorization = authorization
 
     async def _payment_of_changed_session(self, session_id: str) -> str:
         """The id of the session's payment; one captured at once by the provider is recorded first."""
-        async with read_session(self.sessionmaker) as session:
+        async with read_session(self._sessionmaker) as session:
             payment = await payment_repo.live_payment_for_session(session, session_id)
         if payment is not None:
             return payment.id
         try:
             # Auto-capture whose succeeded event was not applied yet: authorizing reads it as captured.
-            return (await self.authorize_payment_session(session_id)).id
+            return (await self._authorization.authorize_payment_session(session_id)).id
         except (AuthorizationFailed, AuthorizationPending, RequiresMore) as exc:
             raise Conflict(
                 f"Payment session {session_id} has no payment yet for this provider change "
@@ -72,12 +76,12 @@ class ProviderChangesMixin(ServiceBase):
                 payment_session_id=session_id,
             ) from None
 
-    async def _record_provider_refunds(self, session_id: str, result: WebhookResult) -> None:
+    async def record_refunds(self, session_id: str, result: WebhookResult) -> None:
         facts = [f for f in (result.details or {}).get("refunds") or [] if isinstance(f, dict)]
         if not facts:
             return
         payment_id = await self._payment_of_changed_session(session_id)
-        async with write_transaction(self.sessionmaker) as session:
+        async with write_transaction(self._sessionmaker) as session:
             payment = await common.get(session, models.Payment, payment_id, lock=True)
             if payment is None:
                 raise not_found("Payment", payment_id)
@@ -138,7 +142,7 @@ class ProviderChangesMixin(ServiceBase):
             )
             await recompute_collection(session, payment.payment_collection_id)
 
-    async def _record_dispute(self, provider_id: str, session_id: str, result: WebhookResult) -> None:
+    async def record_dispute(self, provider_id: str, session_id: str, result: WebhookResult) -> None:
         facts = (result.details or {}).get("dispute")
         if not isinstance(facts, dict):
             return
@@ -162,7 +166,7 @@ class ProviderChangesMixin(ServiceBase):
             "balance_transaction_count": count,
             "provider_event_at": event_at,
         }
-        async with write_transaction(self.sessionmaker) as session:
+        async with write_transaction(self._sessionmaker) as session:
             payment = await common.get(session, models.Payment, payment_id, lock=True)
             if payment is None:
                 raise not_found("Payment", payment_id)
@@ -200,6 +204,6 @@ class ProviderChangesMixin(ServiceBase):
         self, filters: Mapping[str, Any] | None = None, *, skip: int = 0, take: int | None = None
     ) -> list[dto.Dispute]:
         """Disputes matching equality/IN filters (e.g. ``{"payment_id": id}``), oldest first."""
-        async with read_session(self.sessionmaker) as session:
+        async with read_session(self._sessionmaker) as session:
             rows = await common.list_rows(session, models.Dispute, filters, skip=skip, take=take)
             return [dispute_dto(r) for r in rows]

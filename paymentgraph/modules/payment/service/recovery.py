@@ -14,19 +14,28 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from paymentgraph.db.session import read_session
 from paymentgraph.db.types import utcnow
 from paymentgraph.errors import DomainError, InvalidData, NotFound, ProviderUnavailable
 from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.repository import payments as payment_repo
-from paymentgraph.modules.payment.service.pending import PendingOperation, SettlementMixin
+from paymentgraph.modules.payment.service.pending import PendingOperation
+from paymentgraph.modules.payment.service.settlement import SettlementService
 
 logger = logging.getLogger(__name__)
 
 RECOVER_AFTER = timedelta(minutes=5)
 
 
-class RecoveryMixin(SettlementMixin):
+class RecoveryService:
+    """The recovery job's pass over stale pending captures and refunds, each settled by ``settlement``."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settlement: SettlementService) -> None:
+        self._sessionmaker = sessionmaker
+        self._settlement = settlement
+
     async def recover_pending_operations(
         self, *, older_than: timedelta = RECOVER_AFTER
     ) -> list[dto.RecoveredOperation]:
@@ -38,7 +47,7 @@ class RecoveryMixin(SettlementMixin):
         if older_than < timedelta(0):
             raise InvalidData("older_than must not be negative", field="older_than")
         before = utcnow() - older_than
-        async with read_session(self.sessionmaker) as session:
+        async with read_session(self._sessionmaker) as session:
             captures = await payment_repo.stale_pending(session, models.Capture, before)
             refunds = await payment_repo.stale_pending(session, models.Refund, before)
             # Plain values: the provider is called after this session is closed.
@@ -56,7 +65,7 @@ class RecoveryMixin(SettlementMixin):
             return dto.RecoveredOperation(op.kind, op.id, op.payment_id, op.amount, name, error)
 
         try:
-            await self._settle_operation(op)
+            await self._settlement.settle(op)
         except (ProviderUnavailable, NotFound) as exc:
             # Still unknown, or the provider cannot be asked: the row stays pending for the next run.
             logger.warning("pending %s %s of payment %s not settled: %s", op.kind, op.id, op.payment_id, exc)

@@ -6,13 +6,16 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, overload
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from paymentgraph.db.ids import new_id
 from paymentgraph.db.repository import soft_delete
 from paymentgraph.db.session import read_session, write_transaction
 from paymentgraph.errors import InvalidData, not_found
 from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.repository import common
-from paymentgraph.modules.payment.service.base import ServiceBase, require_dict
+from paymentgraph.modules.payment.service.inputs import require_dict
+from paymentgraph.modules.payment.service.listing import Filters, list_and_count
 from paymentgraph.modules.payment.service.mapping import refund_reason_dto
 
 
@@ -48,7 +51,12 @@ def _reason_values(data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]
     return values
 
 
-class RefundReasonsMixin(ServiceBase):
+class RefundReasonService:
+    """Refund reasons: reference data that refunds name."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+
     @overload
     async def create_refund_reasons(self, data: Mapping[str, Any]) -> dto.RefundReason: ...
     @overload
@@ -61,7 +69,7 @@ class RefundReasonsMixin(ServiceBase):
         values = [
             {"id": item.get("id") or new_id("refr"), **_reason_values(item, creating=True)} for item in items
         ]
-        async with write_transaction(self.sessionmaker) as session:
+        async with write_transaction(self._sessionmaker) as session:
             rows = [await common.insert(session, models.RefundReason, v) for v in values]
             result = [refund_reason_dto(r) for r in rows]
         return result[0] if isinstance(data, Mapping) else result
@@ -75,7 +83,7 @@ class RefundReasonsMixin(ServiceBase):
     ) -> dto.RefundReason | list[dto.RefundReason]:
         """Update reasons given as ``{id, label?, code?, description?, metadata?}``."""
         items = [data] if isinstance(data, Mapping) else list(data)
-        async with write_transaction(self.sessionmaker) as session:
+        async with write_transaction(self._sessionmaker) as session:
             result = []
             for item in items:
                 id = item.get("id")
@@ -92,7 +100,7 @@ class RefundReasonsMixin(ServiceBase):
     async def delete_refund_reasons(self, ids: str | Sequence[str]) -> None:
         """Soft-delete reasons; refunds that used them keep the reference."""
         id_list = [ids] if isinstance(ids, str) else list(ids)
-        async with write_transaction(self.sessionmaker) as session:
+        async with write_transaction(self._sessionmaker) as session:
             rows = {r.id: r for r in await common.get_many(session, models.RefundReason, id_list)}
             for id in id_list:
                 if id not in rows:
@@ -100,7 +108,7 @@ class RefundReasonsMixin(ServiceBase):
             await soft_delete(session, rows.values())
 
     async def retrieve_refund_reason(self, id: str) -> dto.RefundReason:
-        async with read_session(self.sessionmaker) as session:
+        async with read_session(self._sessionmaker) as session:
             row = await common.get(session, models.RefundReason, id)
             if row is None:
                 raise not_found("RefundReason", id)
@@ -109,6 +117,13 @@ class RefundReasonsMixin(ServiceBase):
     async def list_refund_reasons(
         self, filters: Mapping[str, Any] | None = None, *, skip: int = 0, take: int | None = None
     ) -> list[dto.RefundReason]:
-        async with read_session(self.sessionmaker) as session:
+        async with read_session(self._sessionmaker) as session:
             rows = await common.list_rows(session, models.RefundReason, filters, skip=skip, take=take)
             return [refund_reason_dto(r) for r in rows]
+
+    async def list_and_count_refund_reasons(
+        self, filters: Filters = None, *, skip: int = 0, take: int | None = None
+    ) -> tuple[list[dto.RefundReason], int]:
+        return await list_and_count(
+            self._sessionmaker, self.list_refund_reasons, models.RefundReason, filters, skip, take
+        )

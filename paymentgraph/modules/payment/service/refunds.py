@@ -5,6 +5,7 @@ and refunds whose outcome is unknown, can never return more than was captured. T
 refund id as idempotency key. A definite refusal removes the pending refund; an unknown outcome
 (ProviderUnavailable), a cancellation or a crash leaves it pending, to be settled with the same key
 (``pending.py``): when the same request is retried, before the next refund, or by the recovery job.
+This module reserves; ``refund_settlement.py`` asks and records.
 """
 
 from __future__ import annotations
@@ -14,24 +15,26 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from paymentgraph.db.ids import new_id
 from paymentgraph.db.session import read_session, write_transaction
 from paymentgraph.errors import DomainError, InvalidData, ProviderUnavailable, not_found
-from paymentgraph.events.outbox import record_event
 from paymentgraph.modules.payment import dto, models
-from paymentgraph.modules.payment.providers.base import PaymentOutput, RefundPaymentInput
 from paymentgraph.modules.payment.repository import common, payment_rows
 from paymentgraph.modules.payment.repository import payments as payment_repo
-from paymentgraph.modules.payment.service.base import provider_context, require_dict
+from paymentgraph.modules.payment.service.inputs import require_dict
+from paymentgraph.modules.payment.service.listing import Filters, list_and_count
 from paymentgraph.modules.payment.service.mapping import load_payments, refund_dto
 from paymentgraph.modules.payment.service.pending import (
     PendingOperation,
-    SettlementMixin,
+    drop_pending,
     naming,
     request_key,
     same_request,
 )
-from paymentgraph.modules.payment.service.recompute import recompute_collection
+from paymentgraph.modules.payment.service.refund_settlement import RefundSettlementService
+from paymentgraph.modules.payment.service.settlement import SettlementService
 from paymentgraph.money import format_amount, parse_amount
 
 ZERO = Decimal(0)
@@ -50,7 +53,19 @@ class _Reserved:
 _Step = dto.Payment | list[PendingOperation] | PendingOperation | _Reserved
 
 
-class RefundsMixin(SettlementMixin):
+class RefundService:
+    """New refunds: reserved here, then asked for and recorded by ``refund_settlement``."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        settlement: SettlementService,
+        refund_settlement: RefundSettlementService,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._settlement = settlement
+        self._refund_settlement = refund_settlement
+
     async def refund_payment(self, data: Mapping[str, Any]) -> dto.Payment:
         """Refund ``amount`` of a payment (omitted: all captured, not yet refunded); returns the payment.
 
@@ -68,7 +83,7 @@ class RefundsMixin(SettlementMixin):
         if note is not None and not isinstance(note, str):
             raise InvalidData("note must be a string", field="note")
         require_dict(data.get("metadata"), "metadata")
-        return await self._reserve_and_call(
+        return await self._settlement.reserve_and_call(
             lambda settle_first: self._reserve_refund(payment_id, data, settle_first=settle_first),
             lambda reserved: self._refund_reserved(reserved.op),
             keyed=request_key(data) is not None,
@@ -78,7 +93,7 @@ class RefundsMixin(SettlementMixin):
         """Under the payment's lock: validate, and write the pending refund unless something comes first."""
         key = request_key(data)
         reason_id = data.get("refund_reason_id")
-        async with write_transaction(self.sessionmaker) as session:
+        async with write_transaction(self._sessionmaker) as session:
             payment = await common.get(session, models.Payment, payment_id, lock=True)
             if payment is None:
                 raise not_found("Payment", payment_id)
@@ -148,77 +163,27 @@ class RefundsMixin(SettlementMixin):
     async def _refund_reserved(self, op: PendingOperation) -> dto.Payment:
         """Ask the provider for a just reserved refund; only a definite refusal removes it."""
         try:
-            output = await self._refund_at_provider(
-                op.provider_id, op.payment_data, op.currency, op.payment_id, op.id, op.amount
-            )
+            output = await self._refund_settlement.ask(op)
         except ProviderUnavailable as exc:
             naming(exc, op)
             raise  # the refund stays pending: a retry, the next refund or the recovery job settles it
         except Exception as exc:
             # A refusal (or a provider that is not loaded): nothing was refunded.
-            await self._drop_pending(models.Refund, op.id)
+            await drop_pending(self._sessionmaker, op)
             if isinstance(exc, DomainError):
                 naming(exc, op)
             raise
-        return await self._record_refund(op.payment_id, op.id, output)
-
-    async def _refund_at_provider(
-        self,
-        provider_id: str,
-        payment_data: dict[str, Any],
-        currency: str,
-        payment_id: str,
-        refund_id: str,
-        amount: Decimal,
-    ) -> PaymentOutput:
-        """Ask the provider to refund ``amount``; the refund id is the idempotency key."""
-        return await self._call(
-            provider_id,
-            "refund the payment",
-            self._provider(provider_id).refund_payment(
-                RefundPaymentInput(
-                    data=payment_data,
-                    amount=amount,
-                    currency_code=currency,
-                    context=provider_context(None, idempotency_key=refund_id),
-                )
-            ),
-            payment_id=payment_id,
-        )
-
-    async def _record_refund(self, payment_id: str, refund_id: str, output: PaymentOutput) -> dto.Payment:
-        """Mark a refund succeeded and move the sums; an already succeeded refund changes nothing."""
-        async with write_transaction(self.sessionmaker) as session:
-            payment = await common.get(session, models.Payment, payment_id, lock=True)
-            refund = await common.get(session, models.Refund, refund_id)
-            if payment is None or refund is None:
-                raise not_found("Payment", payment_id)
-            if refund.status == "succeeded":
-                return (await load_payments(session, [payment]))[0]
-            await common.update(session, refund, {"status": "succeeded"})
-            values: dict[str, Any] = {"refunded_amount": payment.refunded_amount + refund.amount}
-            if output.data:
-                values["data"] = output.data
-            await common.update(session, payment, values)
-            await record_event(
-                session,
-                "payment.refunded",
-                {
-                    "id": payment_id,
-                    "payment_collection_id": payment.payment_collection_id,
-                    "refund_id": refund_id,
-                    "amount": refund.amount,
-                    "currency_code": payment.currency_code,
-                },
-                actor_id=refund.created_by,
-            )
-            await recompute_collection(session, payment.payment_collection_id)
-            return (await load_payments(session, [payment]))[0]
+        return await self._refund_settlement.record(op, output)
 
     async def list_refunds(
         self, filters: Mapping[str, Any] | None = None, *, skip: int = 0, take: int | None = None
     ) -> list[dto.Refund]:
         """Refunds matching equality/IN filters (e.g. ``{"payment_id": id}``), oldest first."""
-        async with read_session(self.sessionmaker) as session:
+        async with read_session(self._sessionmaker) as session:
             rows = await common.list_rows(session, models.Refund, filters, skip=skip, take=take)
             return [refund_dto(r) for r in rows]
+
+    async def list_and_count_refunds(
+        self, filters: Filters = None, *, skip: int = 0, take: int | None = None
+    ) -> tuple[list[dto.Refund], int]:
+        return await list_and_count(self._sessionmaker, self.list_refunds, models.Refund, filters, skip, take)

@@ -27,13 +27,22 @@ from paymentgraph.modules.payment.repository import collections as collection_re
 from paymentgraph.modules.payment.repository import common
 from paymentgraph.modules.payment.repository import payments as payment_repo
 from paymentgraph.modules.payment.repository import sessions as session_repo
-from paymentgraph.modules.payment.service.base import ServiceBase, provider_context, require_dict
+from paymentgraph.modules.payment.service.database import Database
+from paymentgraph.modules.payment.service.inputs import provider_context, require_dict
+from paymentgraph.modules.payment.service.listing import Filters, list_and_count
 from paymentgraph.modules.payment.service.mapping import session_dto
+from paymentgraph.modules.payment.service.provider_calls import ProviderCalls
 from paymentgraph.modules.payment.service.recompute import recompute_collection, recompute_locked, recomputed
 from paymentgraph.money import normalize_currency, parse_amount
 
 
-class SessionsMixin(ServiceBase):
+class SessionService:
+    """Payment sessions: our row first, then the provider, then its answer recorded (or the row removed)."""
+
+    def __init__(self, db: Database, providers: ProviderCalls) -> None:
+        self._db = db
+        self._providers = providers
+
     async def create_payment_session(
         self, payment_collection_id: str, data: Mapping[str, Any]
     ) -> dto.PaymentSession:
@@ -54,7 +63,7 @@ class SessionsMixin(ServiceBase):
                     f"it is {'completed' if collection['status'] == 'completed' else 'canceled'}",
                     payment_collection_id=collection["id"],
                 )
-            provider = self._usable_provider(data.get("provider_id"), collection["provider_enabled"])
+            provider = self._providers.usable(data.get("provider_id"), collection["provider_enabled"])
             currency = collection["currency_code"]
             if (
                 data.get("currency_code") is not None
@@ -99,9 +108,9 @@ class SessionsMixin(ServiceBase):
             )
 
         written = None
-        if self._autocommit is not None:
+        if self._db.autocommit is not None:
             # Decide on one unlocked read; write in one statement guarded by the collection's version.
-            async with self._autocommit.connect() as conn:
+            async with self._db.autocommit.connect() as conn:
                 found = await collection_repo.collection_with_facts(
                     conn, payment_collection_id, provider_id=provider_id
                 )
@@ -126,7 +135,7 @@ class SessionsMixin(ServiceBase):
                 if done is not None:
                     written = row
         if written is None:  # SQLite, or the collection changed since it was read: under its lock
-            async with write_transaction(self.sessionmaker) as session:
+            async with write_transaction(self._db.sessionmaker) as session:
                 conn = await session.connection()
                 locked = await collection_repo.lock_collection(
                     conn, payment_collection_id, provider_id=provider_id
@@ -141,7 +150,7 @@ class SessionsMixin(ServiceBase):
         amount, currency = written["amount"], written["currency_code"]
 
         try:
-            output = await self._call(
+            output = await self._providers.call(
                 provider.id,
                 "initiate the payment",
                 provider.initiate_payment(
@@ -188,11 +197,11 @@ class SessionsMixin(ServiceBase):
         """
         values = {**values, "updated_at": utcnow()}
         if values["status"] not in session_repo.COUNTED_STATUSES:
-            async with self._one_statement_write() as conn:
+            async with self._db.one_statement_write() as conn:
                 written = await session_repo.update_uncounted_session(conn, session_id, values)
             if written is not None:
                 return session_dto(written)
-        async with write_transaction(self.sessionmaker) as session:
+        async with write_transaction(self._db.sessionmaker) as session:
             conn = await session.connection()
             row = await session_repo.lock_session(conn, session_id)
             if row is None:  # deleted meanwhile; nothing to record
@@ -202,7 +211,7 @@ class SessionsMixin(ServiceBase):
             return session_dto({**row, **values})
 
     async def _remove_session(self, session_id: str, collection_id: str) -> None:
-        async with write_transaction(self.sessionmaker) as session:
+        async with write_transaction(self._db.sessionmaker) as session:
             await common.hard_delete(session, models.PaymentSession, [session_id])
             await record_event(
                 session, "payment_session.deleted", {"id": session_id, "payment_collection_id": collection_id}
@@ -221,7 +230,7 @@ class SessionsMixin(ServiceBase):
             raise InvalidData("id is required", field="id")
         if "status" in data and data["status"] not in SESSION_STATUSES:
             raise InvalidData(f"status must be one of {', '.join(SESSION_STATUSES)}", field="status")
-        async with read_session(self.sessionmaker) as session:
+        async with read_session(self._db.sessionmaker) as session:
             row = await common.get(session, models.PaymentSession, session_id)
             if row is None:
                 raise not_found("PaymentSession", session_id)
@@ -252,8 +261,8 @@ class SessionsMixin(ServiceBase):
         status = row.status
         provider_data = new_data
         if money_changed:
-            provider = self._provider(row.provider_id)
-            output = await self._call(
+            provider = self._providers.get(row.provider_id)
+            output = await self._providers.call(
                 provider.id,
                 "update the payment",
                 provider.update_payment(
@@ -277,7 +286,7 @@ class SessionsMixin(ServiceBase):
         }
         if "metadata" in data:
             values["metadata"] = require_dict(data["metadata"], "metadata") or None
-        async with write_transaction(self.sessionmaker) as session:
+        async with write_transaction(self._db.sessionmaker) as session:
             locked = await payment_repo.lock_session(session, session_id)
             if locked is None:
                 raise not_found("PaymentSession", session_id)
@@ -303,7 +312,7 @@ class SessionsMixin(ServiceBase):
 
     async def delete_payment_session(self, id: str) -> None:
         """Delete a session at the provider, then here; refused while it holds a live payment."""
-        async with read_session(self.sessionmaker) as session:
+        async with read_session(self._db.sessionmaker) as session:
             row = await common.get(session, models.PaymentSession, id)
             if row is None:
                 raise not_found("PaymentSession", id)
@@ -323,8 +332,8 @@ class SessionsMixin(ServiceBase):
                 "payment method); it can be deleted once the provider reports the outcome",
                 payment_session_id=id,
             )
-        provider = self._provider(row.provider_id)
-        await self._call(
+        provider = self._providers.get(row.provider_id)
+        await self._providers.call(
             provider.id,
             "delete the payment",
             provider.delete_payment(
@@ -336,7 +345,7 @@ class SessionsMixin(ServiceBase):
 
     async def retrieve_payment_session(self, id: str) -> dto.PaymentSession:
         """One session; NOT_FOUND if missing."""
-        async with read_session(self.sessionmaker) as session:
+        async with read_session(self._db.sessionmaker) as session:
             row = await common.get(session, models.PaymentSession, id)
             if row is None:
                 raise not_found("PaymentSession", id)
@@ -346,6 +355,13 @@ class SessionsMixin(ServiceBase):
         self, filters: Mapping[str, Any] | None = None, *, skip: int = 0, take: int | None = None
     ) -> list[dto.PaymentSession]:
         """Sessions matching equality/IN filters, oldest first."""
-        async with read_session(self.sessionmaker) as session:
+        async with read_session(self._db.sessionmaker) as session:
             rows = await common.list_rows(session, models.PaymentSession, filters, skip=skip, take=take)
             return [session_dto(r) for r in rows]
+
+    async def list_and_count_payment_sessions(
+        self, filters: Filters = None, *, skip: int = 0, take: int | None = None
+    ) -> tuple[list[dto.PaymentSession], int]:
+        return await list_and_count(
+            self._db.sessionmaker, self.list_payment_sessions, models.PaymentSession, filters, skip, take
+        )

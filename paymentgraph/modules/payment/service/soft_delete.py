@@ -16,14 +16,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from paymentgraph.db.base import SoftDeleteMixin
 from paymentgraph.db.session import write_transaction
 from paymentgraph.db.types import utcnow
 from paymentgraph.errors import InvalidData, not_found
 from paymentgraph.modules.payment import models
-from paymentgraph.modules.payment.service.base import ServiceBase
 
 _KEYS = {
     models.PaymentCollection: "payment_collection_id",
@@ -67,11 +66,16 @@ def _touched(rows: Sequence[SoftDeleteMixin]) -> dict[str, list[str]]:
     return out
 
 
-class SoftDeletionMixin(ServiceBase):
+class SoftDeletionService:
+    """Soft delete and restore, with a collection's children following it."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+
     async def soft_delete_payment_collections(self, ids: str | Sequence[str]) -> dict[str, list[str]]:
         """Soft-delete collections with their sessions, payments, captures and refunds."""
         wanted = _id_list(ids)
-        async with write_transaction(self.sessionmaker) as session:
+        async with write_transaction(self._sessionmaker) as session:
             collections = await self._require(session, models.PaymentCollection, wanted, deleted=False)
             rows = [*collections, *await self._collection_children(session, wanted, deleted=False)]
             now = utcnow()
@@ -83,7 +87,7 @@ class SoftDeletionMixin(ServiceBase):
     async def restore_payment_collections(self, ids: str | Sequence[str]) -> dict[str, list[str]]:
         """Restore soft-deleted collections and what was deleted with them."""
         wanted = _id_list(ids)
-        async with write_transaction(self.sessionmaker) as session:
+        async with write_transaction(self._sessionmaker) as session:
             collections = await self._require(session, models.PaymentCollection, wanted, deleted=True)
             rows: list[Any] = []
             for collection in collections:
@@ -111,7 +115,7 @@ class SoftDeletionMixin(ServiceBase):
         return await self._set_deleted(models.AccountHolder, _id_list(ids), delete=False)
 
     async def _set_deleted(self, model: Any, ids: list[str], *, delete: bool) -> dict[str, list[str]]:
-        async with write_transaction(self.sessionmaker) as session:
+        async with write_transaction(self._sessionmaker) as session:
             rows = await self._require(session, model, ids, deleted=not delete)
             now = utcnow() if delete else None
             for row in rows:

@@ -16,7 +16,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from paymentgraph.db.ids import new_id
 from paymentgraph.db.session import read_session, write_transaction
@@ -36,8 +38,10 @@ from paymentgraph.modules.payment import dto, models
 from paymentgraph.modules.payment.providers.base import WebhookAction, WebhookResult
 from paymentgraph.modules.payment.repository import common
 from paymentgraph.modules.payment.repository import payments as payment_repo
+from paymentgraph.modules.payment.service.authorize import AuthorizationService
 from paymentgraph.modules.payment.service.mapping import load_payments
-from paymentgraph.modules.payment.service.provider_changes import ProviderChangesMixin
+from paymentgraph.modules.payment.service.payments import PaymentService
+from paymentgraph.modules.payment.service.provider_changes import ProviderChangeService
 from paymentgraph.modules.payment.service.recompute import recompute_collection
 from paymentgraph.modules.payment.webhooks import WebhookApplied
 
@@ -51,10 +55,21 @@ _SETTLED = {"authorized", "captured", "canceled"}
 _HOOKED = {WebhookAction.AUTHORIZED, WebhookAction.CAPTURED, WebhookAction.PENDING}
 
 
-class WebhookActionsMixin(ProviderChangesMixin):
-    if TYPE_CHECKING:
+class WebhookActionService:
+    """Applies a webhook's action to its session, then runs the hooks registered for it."""
 
-        async def cancel_payment(self, id: str) -> dto.Payment: ...
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        authorization: AuthorizationService,
+        payments: PaymentService,
+        provider_changes: ProviderChangeService,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._authorization = authorization
+        self._payments = payments
+        self._provider_changes = provider_changes
+        self._hooks: list[WebhookHook] = []
 
     def add_webhook_hook(self, hook: WebhookHook) -> None:
         """Run ``hook`` after each applied authorized/captured/pending event.
@@ -64,21 +79,14 @@ class WebhookActionsMixin(ProviderChangesMixin):
         that raises does not fail the event: the error is logged and kept on the processed event
         (``last_error``), and the event is applied again (hooks included) on its next delivery or retry.
         """
-        self._webhook_hooks().append(hook)
+        self._hooks.append(hook)
 
-    def _webhook_hooks(self) -> list[WebhookHook]:
-        hooks: list[WebhookHook] | None = getattr(self, "_hooks_after_webhook", None)
-        if hooks is None:
-            hooks = []
-            self._hooks_after_webhook = hooks
-        return hooks
-
-    async def _apply_webhook(self, provider_id: str, result: WebhookResult) -> str | None:
+    async def apply(self, provider_id: str, result: WebhookResult) -> str | None:
         """Apply the event to its session, then run the hooks; returns what the hooks failed with."""
         session_id = result.session_id
         if not session_id:
             return None
-        async with read_session(self.sessionmaker) as session:
+        async with read_session(self._sessionmaker) as session:
             row = await common.get(session, models.PaymentSession, session_id)
         if row is None:
             raise not_found("PaymentSession", session_id)
@@ -106,9 +114,9 @@ class WebhookActionsMixin(ProviderChangesMixin):
                 session_id, "pending_authorization", only_from=("pending", "requires_more")
             )
         elif action == WebhookAction.REFUNDED:
-            await self._record_provider_refunds(session_id, result)
+            await self._provider_changes.record_refunds(session_id, result)
         elif action == WebhookAction.DISPUTE:
-            await self._record_dispute(provider_id, session_id, result)
+            await self._provider_changes.record_dispute(provider_id, session_id, result)
         # PENDING: nothing changes; the stored event is the record.
         if action in _HOOKED:
             applied = WebhookApplied(
@@ -125,7 +133,7 @@ class WebhookActionsMixin(ProviderChangesMixin):
     async def _run_webhook_hooks(self, applied: WebhookApplied) -> str | None:
         """Run every hook; one that fails is logged and reported, never raised: the payment part is done."""
         errors: list[str] = []
-        for hook in self._webhook_hooks():
+        for hook in self._hooks:
             try:
                 await hook(applied)
             except DomainError as exc:
@@ -138,7 +146,7 @@ class WebhookActionsMixin(ProviderChangesMixin):
 
     async def _authorize_from_webhook(self, session_id: str) -> dto.Payment | None:
         try:
-            return await self.authorize_payment_session(session_id)
+            return await self._authorization.authorize_payment_session(session_id)
         except (AuthorizationFailed, AuthorizationPending, RequiresMore) as exc:
             # authorize read the intent itself and recorded where it stands now (a later event moved
             # it on, e.g. canceled): that is the state to keep, and the event is done.
@@ -146,12 +154,12 @@ class WebhookActionsMixin(ProviderChangesMixin):
             return None
 
     async def _capture_from_webhook(self, session_id: str, result: WebhookResult) -> dto.Payment:
-        async with read_session(self.sessionmaker) as session:
+        async with read_session(self._sessionmaker) as session:
             existing = await payment_repo.live_payment_for_session(session, session_id)
         if existing is None:
             # Auto-capture: the provider captured before we saw an authorization. Authorizing reads
             # the intent as captured and records the payment with its full capture (#9998, #10949).
-            payment = await self.authorize_payment_session(session_id)
+            payment = await self._authorization.authorize_payment_session(session_id)
             if payment.captured_amount > ZERO:
                 return payment
             payment_id = payment.id
@@ -160,7 +168,7 @@ class WebhookActionsMixin(ProviderChangesMixin):
         return await self._record_webhook_capture(payment_id, result)
 
     async def _record_webhook_capture(self, payment_id: str, result: WebhookResult) -> dto.Payment:
-        async with write_transaction(self.sessionmaker) as session:
+        async with write_transaction(self._sessionmaker) as session:
             payment = await common.get(session, models.Payment, payment_id, lock=True)
             if payment is None:
                 raise not_found("Payment", payment_id)
@@ -215,7 +223,7 @@ class WebhookActionsMixin(ProviderChangesMixin):
     async def _set_session_status(
         self, session_id: str, status: str, *, only_from: tuple[str, ...] | None = None
     ) -> None:
-        async with write_transaction(self.sessionmaker) as session:
+        async with write_transaction(self._sessionmaker) as session:
             row = await payment_repo.lock_session(session, session_id)
             if row is None or row.status in _SETTLED:
                 return
@@ -232,11 +240,11 @@ class WebhookActionsMixin(ProviderChangesMixin):
             await recompute_collection(session, row.payment_collection_id)
 
     async def _cancel_from_webhook(self, session_id: str) -> None:
-        async with read_session(self.sessionmaker) as session:
+        async with read_session(self._sessionmaker) as session:
             payment = await payment_repo.live_payment_for_session(session, session_id)
             captured = bool(payment and await payment_repo.payment_ids_with_captures(session, [payment.id]))
         if payment is None:
-            async with write_transaction(self.sessionmaker) as session:
+            async with write_transaction(self._sessionmaker) as session:
                 row = await payment_repo.lock_session(session, session_id)
                 if row is not None and row.status != "canceled":
                     await common.update(session, row, {"status": "canceled"})
@@ -254,4 +262,4 @@ class WebhookActionsMixin(ProviderChangesMixin):
         if payment.canceled_at is None and not captured:
             # Canceled at the provider (dashboard, expiry): cancel ours; the provider's cancel of an
             # already canceled intent succeeds.
-            await self.cancel_payment(payment.id)
+            await self._payments.cancel_payment(payment.id)

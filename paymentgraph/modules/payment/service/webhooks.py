@@ -14,13 +14,16 @@ import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from paymentgraph.db.ids import new_id
 from paymentgraph.db.session import read_session, write_transaction
 from paymentgraph.db.types import utcnow
 from paymentgraph.errors import DomainError, InvalidData, not_found
 from paymentgraph.modules.payment.providers.base import WebhookAction, WebhookPayload
 from paymentgraph.modules.payment.repository import webhook_events as repo
-from paymentgraph.modules.payment.service.webhook_actions import WebhookActionsMixin
+from paymentgraph.modules.payment.service.provider_calls import ProviderCalls
+from paymentgraph.modules.payment.service.webhook_actions import WebhookActionService
 from paymentgraph.modules.payment.webhooks import (
     ReceivedWebhook,
     WebhookEvent,
@@ -35,14 +38,26 @@ logger = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=5)
 
 
-class WebhooksMixin(WebhookActionsMixin):
+class WebhookService:
+    """Webhook deliveries: verified by their provider, stored once, applied by ``actions``."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        providers: ProviderCalls,
+        actions: WebhookActionService,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._providers = providers
+        self._actions = actions
+
     async def receive_webhook(self, provider_id: str, payload: WebhookPayload) -> ReceivedWebhook:
         """Verify and store a delivery; INVALID_DATA (nothing stored) when the signature is refused."""
-        provider = self._provider(provider_id)
+        provider = self._providers.get(provider_id)
         result = await provider.get_webhook_action_and_data(payload)
         if result.action == WebhookAction.NOT_SUPPORTED or not result.event_id:
             return ReceivedWebhook(result.action, None, duplicate=False, should_apply=False)
-        async with write_transaction(self.sessionmaker) as session:
+        async with write_transaction(self._sessionmaker) as session:
             stored = await repo.insert_once(
                 session,
                 {
@@ -67,7 +82,7 @@ class WebhooksMixin(WebhookActionsMixin):
         return await self._attempt(id, (repo.RECEIVED, repo.FAILED))
 
     async def _attempt(self, id: str, from_statuses: Sequence[str]) -> WebhookEvent:
-        async with write_transaction(self.sessionmaker) as session:
+        async with write_transaction(self._sessionmaker) as session:
             claimed = await repo.claim(session, id, from_statuses, followups=True)
             row = await repo.get(session, id)
             if row is None:
@@ -78,13 +93,13 @@ class WebhooksMixin(WebhookActionsMixin):
         error: str | None = None
         followup_error: str | None = None
         try:
-            followup_error = await self._apply_webhook(provider_id, result)
+            followup_error = await self._actions.apply(provider_id, result)
         except DomainError as exc:
             error = f"{exc.code}: {exc.message}"
         except Exception as exc:  # recorded for an admin and retried; never lost
             logger.exception("applying webhook event %s failed", id)
             error = f"{type(exc).__name__}: {exc}"
-        async with write_transaction(self.sessionmaker) as session:
+        async with write_transaction(self._sessionmaker) as session:
             await repo.finish(session, id, error=error, followup_error=followup_error)
             row = await repo.get(session, id)
             assert row is not None
@@ -94,7 +109,7 @@ class WebhooksMixin(WebhookActionsMixin):
         self, *, stale_after: timedelta = STALE_AFTER
     ) -> list[WebhookEvent]:
         """Apply again failed events, those stuck since ``stale_after`` and those whose follow-up failed."""
-        async with read_session(self.sessionmaker) as session:
+        async with read_session(self._sessionmaker) as session:
             ids = await repo.retryable_ids(session, stale_before=utcnow() - stale_after)
         return [await self._attempt(id, (repo.FAILED, repo.RECEIVED, repo.PROCESSING)) for id in ids]
 
@@ -107,7 +122,7 @@ class WebhooksMixin(WebhookActionsMixin):
                 f"Unknown webhook event status {status!r}; use one of {', '.join(repo.STATUSES)}",
                 field="status",
             )
-        async with read_session(self.sessionmaker) as session:
+        async with read_session(self._sessionmaker) as session:
             rows = await repo.list_events(
                 session, statuses=[status] if status else None, provider_id=provider_id, take=take
             )
@@ -128,7 +143,7 @@ class WebhooksMixin(WebhookActionsMixin):
                 field="status",
             )
         statuses = [status] if status else None
-        async with read_session(self.sessionmaker) as session:
+        async with read_session(self._sessionmaker) as session:
             rows = await repo.list_events(
                 session, statuses=statuses, provider_id=provider_id, skip=skip, take=take
             )
