@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 
 from paymentgraph.errors import InvalidData
 
@@ -65,6 +66,7 @@ def minor_units(currency: str) -> int:
     return MINOR_UNITS[normalize_currency(currency)]
 
 
+@lru_cache(maxsize=1024)  # a few hundred currencies, each in a few spellings; read for every amount served
 def quantum(currency: str) -> Decimal:
     return Decimal(1).scaleb(-minor_units(currency))
 

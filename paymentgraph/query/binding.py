@@ -5,8 +5,9 @@ keyed by values, every new id, amount or page offset would build a new plan, whi
 server's requests look like. Binding walks the request once per execution (cheap: dictionary lookups
 and value checks, no SQL construction) and yields:
 
-- ``key``: the selection's columns and children, the filters' shapes (query/filters.py), the order,
-  whether each list has a skip and a take, the count and the ownership; never a value;
+- ``key``: the selection's columns and children (and, for a shaped request, each level's output), the
+  filters' shapes (query/filters.py), the order, whether each list has a skip and a take, the count and
+  the ownership; never a value;
 - ``params``: every filter value (``qf_<slot>``) and every skip and take (``qg_skip``/``qg_take`` at
   the root, ``qg_skip_<n>``/``qg_take_<n>`` for the n-th child path), bound in every statement;
 - per child path, its filter shape and number, for the planner.
@@ -66,7 +67,9 @@ def bind_request(edges: EdgeIndex, request: Request) -> BoundRequest:
     params: dict[str, Any] = {}
     children: dict[str, BoundChild] = {}
     filters = bind_filters(edges, entity, request.filters, values)
-    signature = _selection(edges, entity, request.selection, entity.name, values, params, children)
+    signature = _selection(
+        edges, entity, request.selection, entity.name, request.shaped, values, params, children
+    )
     skip, take = non_negative(request.skip, "skip"), non_negative(request.take, "take")
     if skip:
         params[ROOT_SKIP] = skip
@@ -83,6 +86,7 @@ def bind_request(edges: EdgeIndex, request: Request) -> BoundRequest:
         take is not None,
         request.with_count,
         request.owned,
+        request.shaped,
     )
     return BoundRequest(key, params, filters, bool(skip), take is not None, children)
 
@@ -92,6 +96,7 @@ def _selection(
     entity: EntityDef,
     selection: Selection,
     path: str,
+    shaped: bool,
     values: list[Any],
     params: dict[str, Any],
     children: dict[str, BoundChild],
@@ -112,9 +117,11 @@ def _selection(
             params[child_take(number)] = take
         bound = BoundChild(number, shape, bool(edge.many and skip), edge.many and take is not None)
         children[child_path] = bound
-        inner = _selection(edges, edge.target, child.selection, child_path, values, params, children)
+        inner = _selection(edges, edge.target, child.selection, child_path, shaped, values, params, children)
         parts.append((key, child.name, inner, shape, repr(child.order), bound.has_skip, bound.has_take))
-    return (entity.name, tuple(sorted(selection.columns)), tuple(parts))
+    # A shaped level's output is part of its shape; by identity, as the plan keeps it alive.
+    output = id(selection.output) if shaped else None
+    return (entity.name, tuple(sorted(selection.columns)), tuple(parts), output)
 
 
 def non_negative(value: Any, name: str) -> int | None:

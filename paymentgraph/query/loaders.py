@@ -8,8 +8,9 @@ must never run two statements at once). One connection per
 request instead of one per statement keeps concurrent requests within the pool: a checkout beyond it
 opens a new connection and prepares its statements again, and with one connection per statement 16
 concurrent nested reads served 44 req/s where one per request serves 100 (bench/analysis.md). A
-path's children load as soon as its rows are in. Rows are plain dicts built straight from Core result
-rows; join keys nobody asked for are removed at the end.
+path's children load as soon as its rows are in. Each fetched row becomes its dict once (query/rows.py),
+column-keyed or already in the response's shape; the fetched rows stay beside the dicts for their join
+keys, so keys nobody asked for never enter a dict.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from sqlalchemy import Executable
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from paymentgraph.db.native import NativeStatements, fetch
-from paymentgraph.money import format_amount
 from paymentgraph.query.planner import ChildPlan, NodePlan, RootPlan
+from paymentgraph.query.rows import Row, Unshaped
 
-Row = dict[str, Any]
+Records = Sequence[Sequence[Any]]
 
 
 class RequestConnection:
@@ -65,28 +66,6 @@ class RequestConnection:
             self._conn = None
 
 
-async def load_path(conn: RequestConnection, plan: ChildPlan, keys: list[Any]) -> list[Any]:
-    """One child path for one level's parent ``keys`` (distinct, none null), in one statement: per key,
-    its list of rows (list paths) or its one row or None."""
-    rows = await conn.rows(plan.statement, plan.bind_keys(keys))
-    names = plan.node.names
-    if plan.edge.many:
-        lists: dict[Any, list[Row]] = {}
-        for row in rows:
-            # The parent key is the last column; zip stops before it.
-            group = lists.get(row[-1])
-            if group is None:
-                lists[row[-1]] = [dict(zip(names, row, strict=False))]
-            else:
-                group.append(dict(zip(names, row, strict=False)))
-        return [lists.get(key, []) for key in keys]
-    single: dict[Any, Row] = {}
-    for row in rows:
-        if row[-1] not in single:
-            single[row[-1]] = dict(zip(names, row, strict=False))
-    return [single.get(key) for key in keys]
-
-
 async def load_root(
     engine: AsyncEngine,
     plan: RootPlan,
@@ -96,17 +75,14 @@ async def load_root(
     """The root rows with their whole subtree, and the total count when the plan has one."""
     conn = RequestConnection(engine, params, native)
     try:
-        rows = await _root_rows(conn, plan)
+        records = await conn.rows(plan.statement)
+        build = plan.node.row
+        rows = [build(record) for record in records]
         count = await _count(conn, plan) if plan.count_statement is not None else None
-        await fill(conn, plan.node, rows)
+        await fill(conn, plan.node, records, rows)
     finally:
         await conn.close()
     return rows, count
-
-
-async def _root_rows(conn: RequestConnection, plan: RootPlan) -> list[Row]:
-    names = plan.node.names
-    return [dict(zip(names, row, strict=False)) for row in await conn.rows(plan.statement)]
 
 
 async def _count(conn: RequestConnection, plan: RootPlan) -> int:
@@ -115,40 +91,48 @@ async def _count(conn: RequestConnection, plan: RootPlan) -> int:
     return int(count)
 
 
-async def fill(conn: RequestConnection, node: NodePlan, rows: list[Row]) -> None:
-    """Load every child path of ``node`` for ``rows`` (each row object once), then drop hidden keys."""
-    for name, currency in node.in_currency:
-        for row in rows:
-            if row[name] is not None:
-                row[name] = format_amount(row[name], row[currency])
-    if node.children and rows:
-        if len(node.children) == 1:
-            await _fill_child(conn, node.children[0], rows)
-        else:
-            await asyncio.gather(*(_fill_child(conn, child, rows) for child in node.children))
-    if node.hidden:
-        hidden = node.hidden
-        for row in rows:
-            for name in hidden:
-                del row[name]
-
-
-async def _fill_child(conn: RequestConnection, plan: ChildPlan, rows: list[Row]) -> None:
-    parent_key, key, many = plan.edge.parent_key, plan.key, plan.edge.many
-    keys = list(dict.fromkeys(v for row in rows if (v := row[parent_key]) is not None))
-    if not keys:
-        for row in rows:
-            row[key] = [] if many else None
+async def fill(conn: RequestConnection, node: NodePlan, records: Records, rows: list[Row]) -> None:
+    """Load every child path of ``node`` for ``rows`` (each row object once, beside the fetched record
+    it was built from, which holds the join keys)."""
+    if not node.children or not rows:
         return
-    values = await load_path(conn, plan, keys)
-    by_key = dict(zip(keys, values, strict=True))
-    if many:
-        for row in rows:
-            group = by_key.get(row[parent_key])
-            row[key] = group if group is not None else []
-        loaded = [child for group in values for child in group]
+    if len(node.children) == 1:
+        await _fill_child(conn, node.children[0], records, rows)
     else:
-        for row in rows:
-            row[key] = by_key.get(row[parent_key])
-        loaded = [child for child in values if child is not None]
-    await fill(conn, plan.node, loaded)
+        await asyncio.gather(*(_fill_child(conn, child, records, rows) for child in node.children))
+
+
+async def _fill_child(conn: RequestConnection, plan: ChildPlan, records: Records, rows: list[Row]) -> None:
+    """One child path for one level, in one statement with every distinct parent key of the level."""
+    index, key = plan.parent_index, plan.key
+    keys = list(dict.fromkeys(v for record in records if (v := record[index]) is not None))
+    fetched = await conn.rows(plan.statement, plan.bind_keys(keys)) if keys else ()
+    build = plan.node.row
+    child_rows = [build(record) for record in fetched]
+    child_records: Records = fetched
+    if plan.edge.many:
+        lists: dict[Any, list[Row]] = {}
+        for record, row in zip(fetched, child_rows, strict=True):
+            group = lists.get(record[-1])  # the parent key is the record's last column
+            if group is None:
+                lists[record[-1]] = [row]
+            else:
+                group.append(row)
+        for record, parent in zip(records, rows, strict=True):
+            parent[key] = lists.get(record[index], [])
+    else:
+        single: dict[Any, Row] = {}
+        firsts: list[int] = []
+        for number, record in enumerate(fetched):
+            if record[-1] not in single:
+                single[record[-1]] = child_rows[number]
+                firsts.append(number)
+        if len(firsts) < len(child_rows):  # a key matched more than one row: the first one counts
+            child_records = [fetched[n] for n in firsts]
+            child_rows = [child_rows[n] for n in firsts]
+        for record, parent in zip(records, rows, strict=True):
+            value = single.get(record[index])
+            if value is None and plan.required:
+                raise Unshaped
+            parent[key] = value
+    await fill(conn, plan.node, child_records, child_rows)

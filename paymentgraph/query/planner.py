@@ -25,7 +25,8 @@ from paymentgraph.query.edges import Edge, EdgeIndex, field_value, live_conditio
 from paymentgraph.query.filters import compile_filters
 from paymentgraph.query.ordering import order_by
 from paymentgraph.query.ownership import Ownership
-from paymentgraph.query.selection import Child, Request, Selection
+from paymentgraph.query.rows import RowBuilder, column_rows, shaped_rows
+from paymentgraph.query.selection import Child, Output, Request, Selection
 
 PARENT_KEY = "qg_parent_key"
 _ROW_NUMBER = "qg_row_number"
@@ -33,14 +34,15 @@ _ROW_NUMBER = "qg_row_number"
 
 @dataclass
 class NodePlan:
-    """One level: its columns (``names``: output columns first, then ``hidden`` join keys) and children."""
+    """One level: its columns (``names``: output columns first, then ``hidden`` join keys), how each
+    fetched row becomes a dict (query/rows.py) and its children."""
 
     entity: EntityDef
     names: list[str]
-    hidden: list[str]
+    row: RowBuilder
     children: list[ChildPlan] = field(default_factory=list)
-    # (computed amount, the column naming its currency): quantized to that currency once loaded.
-    in_currency: list[tuple[str, str]] = field(default_factory=list)
+    # Kept alive with the plan: the cache key holds its id (query/binding.py).
+    output: Output | None = None
 
 
 @dataclass
@@ -52,6 +54,8 @@ class ChildPlan:
     node: NodePlan
     statement: Select[Any]
     bind_keys: Callable[[list[Any]], dict[str, Any]]
+    parent_index: int  # where the parent's join key is in the parent's fetched row
+    required: bool = False  # shaped: a single child that must not be missing
 
 
 @dataclass
@@ -72,7 +76,9 @@ class Planner:
     def plan(self, request: Request, bound: BoundRequest) -> RootPlan:
         """The plan of every request ``bound`` the same way (``bound.key``): values are parameters."""
         entity = self.edges.entities[request.selection.entity]
-        node = self._node(entity, request.selection, request.selection.entity, request.owned, bound)
+        node = self._node(
+            entity, request.selection, request.selection.entity, request.owned, request.shaped, bound
+        )
         table = entity.table
         conditions = [
             c
@@ -98,7 +104,13 @@ class Planner:
         return RootPlan(node, statement, count)
 
     def _node(
-        self, entity: EntityDef, selection: Selection, path: str, owned: bool, bound: BoundRequest
+        self,
+        entity: EntityDef,
+        selection: Selection,
+        path: str,
+        owned: bool,
+        shaped: bool,
+        bound: BoundRequest,
     ) -> NodePlan:
         unknown = [c for c in selection.columns if entity.field(c) is None]
         if unknown:
@@ -116,17 +128,34 @@ class Planner:
         needed = [*(e.parent_key for _, e, _ in children), *(currency for _, currency in in_currency)]
         hidden = list(dict.fromkeys(key for key in needed if key not in out))
         clashes = sorted({key for key, _, _ in children} & {*out, *hidden})
-        if clashes:
+        if clashes and not shaped:
             # A child stored under a column's name would overwrite it (or be dropped with a join key).
             raise InvalidData(
                 f"Response key(s) {', '.join(clashes)} of {entity.name} at {path} name a column"
             )
-        node = NodePlan(entity, out + hidden, hidden, in_currency=in_currency)
+        names = out + hidden
+        output = selection.output if shaped else None
+        if shaped:
+            row = shaped_rows(names, in_currency, _checked_output(output, out, selection, path))
+        else:
+            row = column_rows(names, len(out), in_currency)
+        node = NodePlan(entity, names, row, output=output)
+        required = {f.key for f in output.fields if f.required} if output is not None else set()
         for key, edge, child in children:
             child_path = f"{path}.{key}"
-            child_node = self._node(edge.target, child.selection, child_path, owned, bound)
+            child_node = self._node(edge.target, child.selection, child_path, owned, shaped, bound)
             statement = self._child_statement(edge, child, child_node, owned, bound.children[child_path])
-            node.children.append(ChildPlan(key, edge, child_node, statement, self._bind_keys))
+            node.children.append(
+                ChildPlan(
+                    key,
+                    edge,
+                    child_node,
+                    statement,
+                    self._bind_keys,
+                    names.index(edge.parent_key),
+                    key in required,
+                )
+            )
         return node
 
     def _child_statement(
@@ -171,6 +200,17 @@ class Planner:
             return and_(match == any_(bindparam("keys", type_=ARRAY(String))))
         keys = func.json_each(bindparam("keys", type_=String)).table_valued("value")
         return match.in_(select(keys.c.value))
+
+
+def _checked_output(output: Output | None, columns: list[str], selection: Selection, path: str) -> Output:
+    """``output``, checked against what its level loads: its columns, and exactly its children."""
+    if output is None:
+        raise InvalidData(f"a shaped request needs an output at every level; {path} has none")
+    unknown = sorted({f.column for f in output.fields if f.column is not None} - set(columns))
+    children = {f.key for f in output.fields if f.child is not None}
+    if unknown or children != set(selection.children):
+        raise InvalidData(f"the output of {path} does not match its selection", path=path)
+    return output
 
 
 def pagination_request(selection: Selection, filters: Any, pagination: Mapping[str, Any] | None) -> Request:

@@ -7,7 +7,9 @@ that key, so two aliases of one relation with different arguments load independe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 
@@ -28,6 +30,36 @@ class Child:
     skip: int | None = None  # per-parent offset for list children (with or without take)
 
 
+@dataclass(frozen=True)
+class OutputField:
+    """One key of a shaped row, in response order: a column's value, a child, or a constant.
+
+    ``convert`` turns a non-null column value into what the response carries (an amount's text, an
+    enum's name) and raises for a value it cannot represent; ``required``: a null here cannot be shaped.
+    """
+
+    key: str
+    column: str | None = None
+    convert: Callable[[Any], Any] | None = None
+    required: bool = False
+    child: Output | None = None  # the shape of the child selected under ``key``
+    constant: Any = None  # the value of a key that is neither a column nor a child
+
+
+@dataclass(frozen=True, eq=False)  # compared by identity: plans key on it (query/binding.py)
+class Output:
+    """The response shape of one level. A request that asks for it (``Request.shaped``) gets rows keyed
+    and valued as the response carries them, built as each row is read, instead of column-keyed rows a
+    caller walks again; every level of such a request has one. ``signature``: the response keys, nested,
+    so whoever completes the rows can check they are the shape it expects."""
+
+    fields: tuple[OutputField, ...]
+
+    @cached_property
+    def signature(self) -> tuple[Any, ...]:
+        return tuple((f.key, None if f.child is None else f.child.signature) for f in self.fields)
+
+
 @dataclass
 class Selection:
     """Columns and children of one entity level; ``entity`` is the entity name."""
@@ -35,6 +67,7 @@ class Selection:
     entity: str
     columns: set[str] = field(default_factory=set)  # scalar field names to output
     children: dict[str, Child] = field(default_factory=dict)  # response key -> child
+    output: Output | None = None  # the response shape, used when a request is shaped
 
 
 @dataclass
@@ -56,3 +89,6 @@ class Request:
     # ``owner``'s (None: a guest, who sees only rows nobody owns). False: everything (the admin).
     owned: bool = False
     owner: str | None = None
+    # Rows in the shape of ``selection.output`` (every level must have one); a value that shape cannot
+    # represent raises Unshaped (query/rows.py) and the caller reads again without it.
+    shaped: bool = False

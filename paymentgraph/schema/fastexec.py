@@ -39,6 +39,7 @@ from graphql.pyutils import Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from paymentgraph.schema.selection import read_loaded
+from paymentgraph.schema.shaping import ShapedList, ShapedRow, shaped_info
 
 # Attributes set on a graphql-core resolver ``(source, info) -> value`` that never looks at ``info``
 # (and, with a dict key, returns ``source.get(key)`` for a plain dict source).
@@ -107,6 +108,8 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._plans: dict[int, tuple[Any, Any]] = {}
         # Per request: field definition -> its arguments when the query passes none (defaults only).
         self._default_args: dict[int, tuple[Any, dict[str, Any]]] = {}
+        # Per request: id(plan) -> the response keys it completes, nested (checked against shaped rows).
+        self._signatures: dict[int, tuple[Any, ...]] = {}
         manager = self.middleware_manager
         # An extension that hooks resolve must see every field: then nothing leaves the stock path.
         self._fast = not (manager is not None and getattr(manager, "_middleware_resolvers", None))
@@ -171,6 +174,33 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return _NOT_PURE
         return self._plan(object_type, grouped_field_set)
 
+    def _signature(self, plan: list[tuple[Any, ...]]) -> tuple[Any, ...]:
+        """The response keys ``plan`` completes, nested, as :attr:`Output.signature` spells them."""
+        signature = self._signatures.get(id(plan))
+        if signature is None:
+            signature = tuple(
+                (
+                    entry[0],
+                    self._signature(entry[6])
+                    if entry[1] is _OBJECT
+                    else self._signature(entry[6][1])
+                    if entry[1] is _LIST
+                    else None,
+                )
+                for entry in plan
+            )
+            self._signatures[id(plan)] = signature  # plans live as long as this context: ids stay unique
+        return signature
+
+    def _shaped(self, plan: Any, value: ShapedList | ShapedRow) -> Any:
+        """``value`` as it is, once its response keys are the ones ``plan`` completes.
+
+        A resolver asks for shaped rows only from this executor (ShapedInfo) and builds them from the same
+        field nodes, so a mismatch is a bug: it is reported, never papered over with wrong keys."""
+        if plan is _NOT_PURE or value.signature != self._signature(plan):
+            raise RuntimeError("rows were shaped for other response keys than the ones being completed")
+        return value
+
     # ------------------------------------------------------------------ the fast pass
 
     def _complete(self, plan: list[tuple[Any, ...]], source: Any) -> dict[str, Any]:
@@ -210,9 +240,11 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return out
 
     def _complete_list(self, item_plan: tuple[bool, Any], value: Any) -> list[dict[str, Any] | None]:
+        item_non_null, child = item_plan
+        if type(value) is ShapedList:
+            return self._shaped(child, value)
         if not isinstance(value, list | tuple):
             raise _Fallback
-        item_non_null, child = item_plan
         complete = self._complete
         items: list[dict[str, Any] | None] = []
         for item in value:
@@ -235,6 +267,8 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> Any:
         plan = self._plan(parent_type, grouped_field_set)
+        if type(source_value) is ShapedRow:
+            return self._shaped(plan, source_value)
         if plan is not _NOT_PURE:
             try:
                 return self._complete(plan, source_value)
@@ -279,6 +313,14 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             self.handle_field_error(raw_error, return_type, field_details_list, path)
             return None
         return completed
+
+    def build_resolve_info(
+        self, field_def: Any, field_nodes: Any, parent_type: GraphQLObjectType, path: Path
+    ) -> Any:
+        """graphql-core's resolve info, marked as shaped (schema/shaping.py) when this executor takes
+        shaped rows (an extension that hooks ``resolve`` must see every field, so then it does not)."""
+        info = super().build_resolve_info(field_def, field_nodes, parent_type, path)
+        return shaped_info(info) if self._fast else info
 
     def _defaults(self, field_def: Any, details: Any) -> dict[str, Any]:
         cached = self._default_args.get(id(field_def))

@@ -18,6 +18,7 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLError,
     GraphQLIncludeDirective,
+    GraphQLNonNull,
     GraphQLResolveInfo,
     GraphQLSkipDirective,
     InlineFragmentNode,
@@ -31,11 +32,20 @@ from graphql.execution.values import VariableValues, get_argument_values, get_di
 
 from paymentgraph.errors import not_found
 from paymentgraph.identity.principal import Principal
-from paymentgraph.query.selection import Child, Request, Selection
+from paymentgraph.query.rows import Unshaped
+from paymentgraph.query.selection import Child, Output, OutputField, Request, Selection
 from paymentgraph.schema.context import principal_of
 from paymentgraph.schema.filters import convert_filter
 from paymentgraph.schema.ordering import convert_order
 from paymentgraph.schema.plans import ReadTypes, type_registry
+from paymentgraph.schema.shaping import (
+    ShapedList,
+    ShapedRow,
+    child_field,
+    column_field,
+    completes_shaped,
+    typename_field,
+)
 
 MAX_TAKE = 1000
 DEFAULT_TAKE = 20
@@ -139,20 +149,33 @@ class _Walker:
         entity = self.types.registry.entities[plan.entity]
         selection = Selection(plan.entity, {entity.primary_key})
         fields = self.info.schema.type_map[type_name].fields  # type: ignore[attr-defined]
+        # The response shape (schema/shaping.py), while every field is a plain read; None once one is not.
+        output: list[OutputField] | None = []
         for key, field_nodes in self.collect(type_name, nodes).items():
             name = field_nodes[0].name.value
             field_plan = plan.fields.get(name)
-            if field_plan is None:  # __typename
+            if field_plan is None:
+                if output is not None:
+                    output.append(typename_field(key, type_name))  # __typename: nothing else lacks a plan
                 continue
             if field_plan.kind == "column":
                 selection.columns.add(field_plan.column)
+                if output is not None:
+                    output.append(column_field(key, field_plan.column, fields[name].type))
             elif field_plan.kind == "computed":
                 selection.columns.update(field_plan.requires)
+                output = None
             else:
                 edge = field_plan.edge
                 assert edge is not None
                 target_type = self.types.graphql_names[edge.target]
                 child = Child(edge.name, self.selection(target_type, field_nodes))
+                child_output = child.selection.output
+                if output is not None and child_output is not None:
+                    required = not edge.many and isinstance(fields[name].type, GraphQLNonNull)
+                    output.append(child_field(key, child_output, required))
+                else:
+                    output = None
                 if edge.many:
                     args = get_argument_values(fields[name], field_nodes[0], self.variables)
                     child.filters = (
@@ -163,6 +186,7 @@ class _Walker:
                     )
                     child.take = check_take(args.get("take"), f"{type_name}.{name}")
                 selection.children[key] = child
+        selection.output = Output(tuple(output)) if output is not None else None
         return selection
 
     def collect(self, type_name: str, nodes: list[FieldNode]) -> dict[str, list[FieldNode]]:
@@ -225,9 +249,26 @@ async def load_one(
     _check_entity(types, type_name, entity)
     primary_key = types.registry.entities[entity].primary_key
     request = Request(selection_for(raw, type_name), filters={primary_key: id})
-    result = await raw.context.pg.query.run(read_on_behalf(request, principal or principal_of(raw.context)))
+    result = await _run(raw, read_on_behalf(request, principal or principal_of(raw.context)))
     rows = result["data"]
-    return rows[0] if rows else None
+    if not rows:
+        return None
+    output = request.selection.output
+    return ShapedRow(rows[0], output.signature) if request.shaped and output is not None else rows[0]
+
+
+async def _run(info: GraphQLResolveInfo, request: Request) -> dict[str, Any]:
+    """Run ``request``, shaped for the response when the executor takes shaped rows and every level of
+    the selection has an output (schema/shaping.py); a value that cannot be shaped reads it again
+    column-keyed, and the executor reports that value as it always does."""
+    query = info.context.pg.query
+    request.shaped = request.selection.output is not None and completes_shaped(info)
+    if request.shaped:
+        try:
+            return await query.run(request)
+        except Unshaped:
+            request.shaped = False
+    return await query.run(request)
 
 
 def only_the_key(info: Any, entity: str) -> str | None:
@@ -320,9 +361,12 @@ async def load_page(
         order=dict(order) if order else None,
         with_count=with_count,
     )
-    result = await raw.context.pg.query.run(read_on_behalf(request, principal_of(raw.context)))
+    result = await _run(raw, read_on_behalf(request, principal_of(raw.context)))
     count = result.get("metadata", {}).get("count") if with_count else None
-    return {"items": result["data"], "count": count, "skip": skip, "take": take}
+    items = result["data"]
+    if request.shaped and selection.output is not None:
+        items = ShapedList(items, selection.output.signature)
+    return {"items": items, "count": count, "skip": skip, "take": take}
 
 
 def _check_entity(types: ReadTypes, type_name: str, entity: str) -> None:
