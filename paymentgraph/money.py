@@ -124,6 +124,13 @@ def parse_amount(value: object, currency: str, *, field: str = "amount", positiv
     return quantized
 
 
+def amount_text(amount: Decimal) -> str:
+    """An amount as the API writes it: plain notation with its stored places ("40.00", never "4.0E+1")."""
+    if type(amount) is not Decimal:
+        raise TypeError(f"an amount is a Decimal, got {amount!r}")
+    return format(amount, "f")
+
+
 def format_amount(amount: Decimal, currency: str) -> Decimal:
     """Re-quantize an exact stored amount to its currency (sums of quantized values stay exact)."""
     return amount.quantize(quantum(currency))

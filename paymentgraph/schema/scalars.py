@@ -11,7 +11,7 @@ from graphql import FloatValueNode, IntValueNode, StringValueNode, ValueNode
 from strawberry.scalars import JSON
 from strawberry.types.scalar import ScalarDefinition
 
-from paymentgraph.money import parse_plain_decimal
+from paymentgraph.money import amount_text, parse_plain_decimal
 
 DecimalValue = NewType("DecimalValue", decimal.Decimal)
 DateTimeValue = NewType("DateTimeValue", dt.datetime)
@@ -20,7 +20,7 @@ DateTimeValue = NewType("DateTimeValue", dt.datetime)
 def serialize_decimal(value: Any) -> str:
     """The amount as stored, in plain notation ("40.00", never "4.0E+1")."""
     if isinstance(value, decimal.Decimal):
-        return format(value, "f")
+        return amount_text(value)
     if isinstance(value, str):
         return value
     if isinstance(value, int) and not isinstance(value, bool):

@@ -35,14 +35,13 @@ from graphql import (
 )
 from graphql.pyutils import Undefined
 
+from paymentgraph.money import amount_text
 from paymentgraph.query.selection import Output, OutputField
 from paymentgraph.schema.scalars import serialize_decimal
 
 # A database value of these types is already what the response carries: text columns are str and
 # boolean columns bool (tests/schema/test_shaped_reads.py reads every entity's fields both ways).
 _AS_STORED = (GraphQLString, GraphQLID, GraphQLBoolean)
-# Coercions that return a value for every value they accept (and raise for the rest).
-_NEVER_NULL = (serialize_decimal,)
 
 
 SHAPED_MARK = "paymentgraph_completes_shaped"
@@ -111,8 +110,10 @@ def _converter(leaf: Any) -> Callable[[Any], Any] | None:
         # Each stored value's name, worked out once by the enum's own coercion; a value the enum does
         # not declare is a KeyError, which un-shapes the read so graphql-core reports it.
         return {value.value: coerce(value.value) for value in leaf.values.values()}.__getitem__
-    if coerce in _NEVER_NULL:
-        return coerce
+    if coerce is serialize_decimal:
+        # Stored and computed amounts are Decimals: their text directly (anything else raises, which
+        # un-shapes the read, and serialize_decimal then sees it as it always does).
+        return amount_text
 
     def convert(value: Any) -> Any:
         result = coerce(value)
