@@ -14,6 +14,10 @@ loaded. So:
 - An object whose fields are all plain leaves, plain edges to such objects, and ``__typename`` is
   completed by :meth:`FastExecutionContext._complete` in one pass, with no paths or infos.
 
+- Rows the query graph already built in the response's shape (schema/shaping.py: a ShapedList or
+  ShapedRow, asked for only by resolvers that got this executor's marked resolve info) are put in the
+  response as they are, once their response keys match the field set's: no walk at all.
+
 Every read here is free of side effects, so when anything is unusual (a null where none is allowed, a
 value that does not coerce, a missing key, a value that is not a list) the fast pass is dropped and
 graphql-core executes that object, producing exactly its usual result and error. Any schema extension
