@@ -174,6 +174,9 @@ async def execute_with_events(
     statement (on an AUTOCOMMIT connection the statement IS the transaction, and this process's
     dispatchers are woken once it returns). Elsewhere (SQLite has no data-modifying CTEs) they are
     recorded for the session's commit like :func:`record_events`. Returns the statement's result.
+
+    ``statement`` is built once by the caller (only ``parameters`` change): with the events' INSERT it
+    is cached per event count, so it is neither rebuilt nor compiled again on later calls.
     """
     new = list(rows)
     if conn.dialect.name != "postgresql" or _paused.get():
@@ -184,10 +187,9 @@ async def execute_with_events(
     carried_rows: list[dict[str, Any]] = info.pop(_PENDING, []) + new
     if not carried_rows:
         return await conn.execute(statement, parameters)
-    # One event as .values(row): cached once compiled (a multi-row VALUES is compiled every time).
-    values = carried_rows[0] if len(carried_rows) == 1 else carried_rows
-    carried = statement.add_cte(insert(OutboxEvent).values(values).cte("carried_events"))
-    result = await conn.execute(carried, parameters)
+    result = await conn.execute(
+        _carrying(statement, len(carried_rows)), {**(parameters or {}), **_event_parameters(carried_rows)}
+    )
     if conn.sync_connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":  # type: ignore[union-attr]
         wake_local_dispatchers()
     else:
@@ -196,6 +198,26 @@ async def execute_with_events(
 
 
 _EVENT_COLUMNS = ("id", "name", "entity_id", "data", "created_at")
+# execute_with_events' statements with their events' CTE, by (id of the statement, event count); the
+# statement is kept in the entry so its id stays its own.
+_CARRYING: dict[tuple[int, int], tuple[Any, Any]] = {}
+_CARRYING_SHAPES = 512
+
+
+def _carrying(statement: Any, count: int) -> Any:
+    """``statement`` with the INSERT of ``count`` events (:func:`_event_parameters`) as a CTE."""
+    entry = _CARRYING.get((id(statement), count))
+    if entry is not None and entry[0] is statement:
+        return entry[1]
+    carried = statement.add_cte(_insert_events(count, None).cte("carried_events"))
+    if len(_CARRYING) >= _CARRYING_SHAPES:
+        _CARRYING.clear()
+    _CARRYING[id(statement), count] = (statement, carried)
+    return carried
+
+
+def _event_parameters(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    return {f"e{n}_{name}": row[name] for n, row in enumerate(rows) for name in _EVENT_COLUMNS}
 
 
 def guarded_events(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
@@ -203,7 +225,7 @@ def guarded_events(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
     empty: nothing to write (no rows, or the outbox paused for a measurement)."""
     if _paused.get():
         return {}
-    return {f"e{n}_{name}": row[name] for n, row in enumerate(rows) for name in _EVENT_COLUMNS}
+    return _event_parameters(rows)
 
 
 def insert_events_if(count: int, condition: Any) -> Any:
@@ -211,13 +233,17 @@ def insert_events_if(count: int, condition: Any) -> Any:
     ``condition`` holds, to run as a data-modifying CTE of a statement whose other writes are guarded
     by the same condition (the caller wakes this process's dispatchers once such an autocommit
     statement wrote). Built once per count by the caller: only its parameters change."""
+    return _insert_events(count, condition)
+
+
+def _insert_events(count: int, condition: Any | None) -> Any:
     table = cast(Table, OutboxEvent.__table__)
-    selects = [
-        select(
+    selects = []
+    for n in range(count):
+        one = select(
             *(bindparam(f"e{n}_{name}", type_=table.c[name].type).label(name) for name in _EVENT_COLUMNS)
-        ).where(condition)
-        for n in range(count)
-    ]
+        )
+        selects.append(one if condition is None else one.where(condition))
     return insert(table).from_select(
         list(_EVENT_COLUMNS), selects[0] if len(selects) == 1 else union_all(*selects)
     )

@@ -58,9 +58,6 @@ async def payments_of(session: AsyncSession, collection_ids: Sequence[str]) -> l
     return await children(session, Payment, "payment_collection_id", collection_ids)
 
 
-_INSERT = insert(COLLECTION)
-
-
 def collection_columns() -> list[Any]:
     """The collection's columns as ``collection_<name>``, to read it beside another row in one statement
     (:func:`paymentgraph.modules.payment.repository.common.split_columns` takes them apart)."""
@@ -141,14 +138,41 @@ def _with_facts() -> Any:
 _WITH_FACTS = _with_facts()
 
 
+# INSERTs of collection rows by (columns, number of rows), with parameters ``r<n>_<column>``: built
+# once each, so only parameters are bound per call (building one cost more CPU than running it).
+_INSERTS: dict[tuple[tuple[str, ...], int], Any] = {}
+_INSERT_SHAPES = 64
+
+
+def _insert_rows(columns: tuple[str, ...], count: int) -> Any:
+    stmt = _INSERTS.get((columns, count))
+    if stmt is None:
+        rows = [
+            {c: bindparam(f"r{n}_{c}", type_=COLLECTION.c[c].type) for c in columns} for n in range(count)
+        ]
+        # Not a multi-row VALUES for several rows: SQLAlchemy compiles that on every execution.
+        stmt = (
+            insert(COLLECTION).values(rows[0])
+            if count == 1
+            else insert(COLLECTION).from_select(
+                list(columns), union_all(*(select(*(b.label(c) for c, b in r.items())) for r in rows))
+            )
+        )
+        if len(_INSERTS) >= _INSERT_SHAPES:
+            _INSERTS.clear()
+        _INSERTS[columns, count] = stmt
+    return stmt
+
+
 async def insert_collections(
     conn: AsyncConnection, rows: Sequence[Mapping[str, Any]], *, events: Sequence[dict[str, Any]] = ()
 ) -> None:
-    """Insert collection rows as given and their events, in one statement on PostgreSQL."""
+    """Insert collection rows (each with the same columns) and their events, in one statement on
+    PostgreSQL."""
     if rows:
-        # One row as .values(row): cached once compiled (a multi-row VALUES is compiled every time).
-        values = _INSERT.values(dict(rows[0])) if len(rows) == 1 else _INSERT.values([dict(r) for r in rows])
-        await execute_with_events(conn, values, events)
+        columns = tuple(rows[0])
+        params = {f"r{n}_{c}": row[c] for n, row in enumerate(rows) for c in columns}
+        await execute_with_events(conn, _insert_rows(columns, len(rows)), events, params)
 
 
 async def lock_collection(
