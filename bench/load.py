@@ -1,7 +1,14 @@
-"""Measurement 3: sustained HTTP load on the nested read at N=100 (load generator in its own process)."""
+"""Measurement 3: sustained HTTP load on the nested read at N=100 (load generator in its own process).
+
+``python -m bench.load [--workers 1] [--connections 64 256] [--seconds 15]`` runs only the rows asked for
+against the seeded PostgreSQL database (``python -m bench`` seeds it) and prints their table, e.g. to
+compare two commits alternately on the overload rows (bench/analysis.md).
+"""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import os
 import shutil
 import subprocess
@@ -38,6 +45,9 @@ class LoadRow:
     # 503 + Retry-After answers (the worker at capacity): neither successes nor errors.
     refused: int = 0
     refused_p99_ms: float = 0.0
+    refused_p50_ms: float = 0.0
+    # The untimed first request of every connection at once (bench/loadgen.mjs): the run's worst burst.
+    first_burst_refused_max_ms: float = 0.0
 
 
 def load_generator() -> str:
@@ -84,13 +94,19 @@ def run_loadgen(url: str, bodies: list[bytes], connections: int, seconds: float)
     return result
 
 
-def run_load(database_url: str, seconds: float, take: int = 100) -> list[LoadRow]:
+def run_load(
+    database_url: str,
+    seconds: float,
+    take: int = 100,
+    workers_rows: tuple[int, ...] = WORKERS,
+    connections_rows: tuple[int, ...] = CONNECTIONS,
+) -> list[LoadRow]:
     page = offsets(take)
     bodies = [graphql_request_body(take, page()) for _ in range(BODIES)]
     rows: list[LoadRow] = []
-    for workers in WORKERS:
+    for workers in workers_rows:
         with serving(database_url, workers=workers) as url:
-            for connections in CONNECTIONS:
+            for connections in connections_rows:
                 r = run_loadgen(url, bodies, connections, seconds)
                 rows.append(
                     LoadRow(
@@ -106,6 +122,8 @@ def run_load(database_url: str, seconds: float, take: int = 100) -> list[LoadRow
                         tuple(r.get("problems", ())),
                         int(r.get("refused", 0)),
                         float(r.get("refused_p99_ms", 0.0)),
+                        float(r.get("refused_p50_ms", 0.0)),
+                        float(r.get("first_burst_refused_max_ms", 0.0)),
                     )
                 )
     return rows
@@ -118,7 +136,7 @@ def load_table(rows: list[LoadRow]) -> str:
     note = ("\n\nFirst errors seen:\n\n" + "\n".join(problems)) if problems else ""
     generator = (
         "bench/loadgen.mjs (Node.js), 64 distinct pages in turn; a client refused with 503 waits as "
-        "Retry-After asks"
+        "Retry-After asks; the first burst is every connection's untimed first request at once"
         if load_generator() == "node"
         else "bench/loadgen.py (httpx, one repeated body, a 503 retried at once: no Node.js on this machine)"
     )
@@ -132,7 +150,8 @@ def load_table(rows: list[LoadRow]) -> str:
                 "requests",
                 "errors",
                 "503s",
-                "503 p99 ms",
+                "503 p50 / p99 ms",
+                "first burst 503 max ms",
                 "req/s",
                 "p50 ms",
                 "p99 ms",
@@ -146,7 +165,8 @@ def load_table(rows: list[LoadRow]) -> str:
                     str(r.requests),
                     str(r.errors),
                     str(r.refused),
-                    f"{r.refused_p99_ms:.1f}",
+                    f"{r.refused_p50_ms:.1f} / {r.refused_p99_ms:.1f}",
+                    f"{r.first_burst_refused_max_ms:.1f}",
                     f"**{r.rps:.1f}**",
                     f"{r.p50_ms:.1f}",
                     f"{r.p99_ms:.1f}",
@@ -157,3 +177,26 @@ def load_table(rows: list[LoadRow]) -> str:
         )
         + note
     )
+
+
+def main() -> None:
+    from bench.seed import seed_postgres
+    from bench.settings import Scale
+
+    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1], help="uvicorn workers (default 1)")
+    parser.add_argument("--connections", type=int, nargs="+", default=list(CONNECTIONS))
+    parser.add_argument("--seconds", type=float, default=15.0, help="per row (default 15)")
+    args = parser.parse_args()
+    database_url = asyncio.run(seed_postgres(Scale.full().collections))
+    rows = run_load(
+        database_url,
+        args.seconds,
+        workers_rows=tuple(args.workers),
+        connections_rows=tuple(args.connections),
+    )
+    print(load_table(rows))
+
+
+if __name__ == "__main__":
+    main()

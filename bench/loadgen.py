@@ -1,9 +1,9 @@
 """Closed-loop HTTP load generator, run as its own process: ``python -m bench.loadgen URL BODY C SECONDS``.
 
-Prints one JSON object: requests, errors, refused, seconds, rps, p50_ms, p99_ms, max_ms, refused_p99_ms and
-the first few problems. A request counts as a success when it answers 200 with no "errors" key; a 503
-with ``Retry-After`` (the server at capacity, answered at once) is counted apart as refused, neither a
-success nor an error; anything else, dropped connections included, is an error.
+Prints one JSON object: requests, errors, refused, seconds, rps, p50_ms, p99_ms, max_ms, refused_p50_ms,
+refused_p99_ms and the first few problems. A request counts as a success when it answers 200 with no
+"errors" key; a 503 with ``Retry-After`` (the server at capacity, answered at once) is counted apart as
+refused, neither a success nor an error; anything else, dropped connections included, is an error.
 """
 
 from __future__ import annotations
@@ -69,6 +69,7 @@ async def run(url: str, body: bytes, concurrency: int, seconds: float) -> dict[s
         "requests": len(latencies),
         "errors": len(out["errors"]),
         "refused": len(out["refused"]),
+        "refused_p50_ms": percentile(sorted(out["refused"]), 0.50) if out["refused"] else 0.0,
         "refused_p99_ms": percentile(sorted(out["refused"]), 0.99) if out["refused"] else 0.0,
         "seconds": elapsed,
         "rps": len(latencies) / elapsed,

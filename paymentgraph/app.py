@@ -31,9 +31,9 @@ from paymentgraph.events.bus import EventBus, event_bus
 from paymentgraph.events.webhooks.handlers import merchant_webhooks
 from paymentgraph.events.worker import Worker, background_worker
 from paymentgraph.http import graphiql, subscriptions, webhooks
-from paymentgraph.http.graphql import graphql_endpoint
+from paymentgraph.http.graphql import graphql_endpoint, is_read_body
 from paymentgraph.http.health import health, redis_client
-from paymentgraph.http.overload import InFlightLimit, default_max_in_flight
+from paymentgraph.http.overload import Admission, default_max_in_flight
 from paymentgraph.http.unavailable import answering_outages
 from paymentgraph.links.registry import default_registry
 from paymentgraph.maintenance import maintenance_jobs
@@ -75,7 +75,7 @@ def create_app(settings: Settings | None = None, *, gc_tuning: bool = False) -> 
     """
     settings = settings or Settings()
     # Bounded once the pool exists (the default derives from its size); /health is never bounded.
-    in_flight = InFlightLimit()
+    admission = Admission()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -91,13 +91,13 @@ def create_app(settings: Settings | None = None, *, gc_tuning: bool = False) -> 
             await plugins.start(pg)
             app.state.pg = pg
             app.state.settings = settings
-            in_flight.limit = (
+            admission.requests.limit = (
                 default_max_in_flight(pool_capacity(pg.engine))
                 if settings.max_in_flight is None
                 else settings.max_in_flight
             )
-            app.state.in_flight = in_flight
-            app.state.reads_in_flight = InFlightLimit(settings.max_reads_in_flight)
+            admission.reads.limit = settings.max_reads_in_flight
+            app.state.admission = admission
             app.state.plugins = plugins
             app.state.schema = create_schema(pg.registry, settings, mutations=plugins.mutations)
             app.state.operations = Operations(Limits.from_settings(settings))
@@ -119,13 +119,13 @@ def create_app(settings: Settings | None = None, *, gc_tuning: bool = False) -> 
                     await app.state.health_redis.aclose()
 
     routes = [
-        Route("/graphql", in_flight.guard(_graphql), methods=["GET", "POST"]),
+        Route("/graphql", admission.guard(_graphql, reads=is_read_body), methods=["GET", "POST"]),
         WebSocketRoute("/graphql", subscriptions.endpoint),  # GraphQL subscriptions (graphql-transport-ws)
         Route(graphiql.ASSETS_PATH + "/{name}", graphiql.asset, methods=["GET"]),
         Route("/health", health, methods=["GET"]),
         Route(
             "/hooks/payment/{provider}",
-            in_flight.guard(_webhook_stored, webhooks.unavailable_body),
+            admission.guard(_webhook_stored, webhooks.unavailable_body),
             methods=["POST"],
         ),
     ]

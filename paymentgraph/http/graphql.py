@@ -32,12 +32,13 @@ import orjson
 from graphql import ExecutionResult, GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 from strawberry.schema.exceptions import CannotGetOperationTypeError
 from strawberry.types.graphql import OperationType
 
 from paymentgraph.errors import ErrorCode
 from paymentgraph.http import graphiql, idempotency
-from paymentgraph.http.overload import InFlightLimit, refusal
+from paymentgraph.http.overload import Admission
 from paymentgraph.http.unavailable import DATABASE_RETRY_AFTER_SECONDS, is_unavailable, retry_after
 from paymentgraph.schema.compiled import CompiledOperation
 from paymentgraph.schema.context import Context
@@ -219,15 +220,37 @@ async def graphql_endpoint(request: Request) -> Response:
             )
 
     if operation.operation_type is OperationType.QUERY:
-        reads: InFlightLimit | None = getattr(state, "reads_in_flight", None)
-        if reads is not None:
-            if not reads.admit():
-                return refusal()
+        admission: Admission | None = getattr(state, "admission", None)
+        if admission is not None:
+            if not admission.reads.admit():
+                return admission.refuse_read()
             try:
                 return await _authenticated(request, state, operation, variables, headers, media_type)
             finally:
-                reads.release()
+                admission.reads.release()
     return await _authenticated(request, state, operation, variables, headers, media_type)
+
+
+def is_read_body(scope: Scope, body: bytes) -> bool:
+    """Whether a POST ``body`` is a query (http/overload.py's guard, while reads are at their bound).
+
+    Anything else (not JSON, a mutation, a document that does not compile) is for the endpoint to
+    answer. The document is compiled as the endpoint would (once, then found by its text).
+    """
+    content_type = next((value for name, value in scope["headers"] if name == b"content-type"), b"")
+    if not content_type.lower().startswith(JSON.encode()):  # the endpoint's 415 comes first
+        return False
+    try:
+        params = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return False
+    if not isinstance(params, dict):
+        return False
+    query, operation_name = params.get("query"), params.get("operationName")
+    if not isinstance(query, str) or not (operation_name is None or isinstance(operation_name, str)):
+        return False
+    operation = scope["app"].state.operations.get(query, operation_name)
+    return operation.operation_type is OperationType.QUERY
 
 
 async def _authenticated(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -19,6 +20,7 @@ from starlette.applications import Starlette
 
 from paymentgraph.app import create_app
 from paymentgraph.config import Settings
+from paymentgraph.http.overload import LONGEST_RETRY_AFTER, RetrySpread
 
 CREATE = 'mutation { createPaymentCollection(input: {currencyCode: "usd", amount: "10"}) { id } }'
 SESSION = """
@@ -32,7 +34,13 @@ COUNT = "{ paymentCollections { count } }"
 @pytest.fixture
 async def app(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Starlette]:
     monkeypatch.setenv("PAYMENTGRAPH_CONFIG", str(write_config(tmp_path)))
-    settings = Settings(database_url=database_url, admin_tokens=ADMIN_TOKEN, worker=False, max_in_flight=1)
+    settings = Settings(
+        database_url=database_url,
+        admin_tokens=ADMIN_TOKEN,
+        worker=False,
+        max_in_flight=1,
+        cors_origins="https://shop.example",
+    )
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         yield application
@@ -53,8 +61,8 @@ def _assert_at_capacity(response: httpx.Response, error: dict[str, object]) -> N
     assert error["retryable"] is True
 
 
-async def test_the_excess_is_answered_503_at_once_and_served_after_release(http: httpx.AsyncClient) -> None:
-    # given: a collection, and a request that stays in flight (the provider waits for the test)
+async def _hold_a_session(http: httpx.AsyncClient) -> tuple[asyncio.Task[httpx.Response], asyncio.Event]:
+    """A createPaymentSession request held in flight (the provider waits for the test), and its release."""
     created = await http.post("/graphql", json={"query": CREATE})
     collection_id = created.json()["data"]["createPaymentCollection"]["id"]
     entered, release = HeldProvider.hold()
@@ -63,6 +71,12 @@ async def test_the_excess_is_answered_503_at_once_and_served_after_release(http:
     entering = asyncio.create_task(entered.wait())
     await asyncio.wait((entering, held), return_when=asyncio.FIRST_COMPLETED)
     assert entered.is_set(), held.result().text
+    return held, release
+
+
+async def test_the_excess_is_answered_503_at_once_and_served_after_release(http: httpx.AsyncClient) -> None:
+    # given: a collection, and a request that stays in flight (the provider waits for the test)
+    held, release = await _hold_a_session(http)
 
     # when: more requests arrive while it runs (max-in-flight 1)
     query = await http.post("/graphql", json={"query": COUNT})
@@ -154,3 +168,84 @@ async def test_queries_have_a_bound_of_their_own_that_mutations_do_not_share(
     assert "errors" not in methods.json(), methods.text
     counted = await http.post("/graphql", json={"query": COUNT})
     assert counted.json() == {"data": {"paymentCollections": {"count": 1}}}
+
+
+async def test_a_worker_at_capacity_answers_without_reading_the_body(
+    app: Starlette, http: httpx.AsyncClient
+) -> None:
+    # given: the one request the worker runs at once, held in flight
+    held, release = await _hold_a_session(http)
+
+    # when: another POST arrives whose body the server must not need (reading it fails the test)
+    async def receive() -> dict[str, Any]:
+        raise AssertionError("the body was read")
+
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"1000000")]
+    await app(_http_scope(app, "/graphql", headers), receive, send)
+
+    # then: 503 with Retry-After and SERVICE_UNAVAILABLE, from the headers alone
+    start, body = sent
+    assert start["status"] == 503
+    assert (b"retry-after", b"1") in start["headers"]
+    error = httpx.Response(503, content=body["body"]).json()["errors"][0]
+    assert error["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+    release.set()
+    assert (await held).status_code == 200
+
+
+async def test_refusals_carry_the_cors_headers_once_each(http: httpx.AsyncClient) -> None:
+    # given: a request held in flight
+    held, release = await _hold_a_session(http)
+
+    # when: two requests from an allowed origin are refused (the refusal's encoded headers are reused)
+    origin = {"Origin": "https://shop.example"}
+    first = await http.post("/graphql", json={"query": COUNT}, headers=origin)
+    second = await http.post("/graphql", json={"query": COUNT}, headers=origin)
+
+    # then: each carries the CORS header once, so a page can read the 503 and its Retry-After
+    for refused in (first, second):
+        assert refused.status_code == 503
+        assert refused.headers.get_list("access-control-allow-origin") == ["https://shop.example"]
+    release.set()
+    assert (await held).status_code == 200
+
+
+def test_retry_after_asks_a_few_clients_back_per_second() -> None:
+    # given: three clients a second may be asked back, on a clock the test moves
+    now = [100.2]
+    spread = RetrySpread(per_second=3, longest=LONGEST_RETRY_AFTER, clock=lambda: now[0])
+
+    # when: a burst larger than the four seconds can take is refused, then one more client a second later
+    burst = [spread.seconds() for _ in range(3 * LONGEST_RETRY_AFTER + 1)]
+    now[0] += 1.0
+    later = spread.seconds()
+    now[0] += LONGEST_RETRY_AFTER
+    after_the_burst = spread.seconds()
+
+    # then: three per second, the excess in the least asked-for second; a later client after the ones due
+    assert burst == [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 1]
+    assert later == LONGEST_RETRY_AFTER
+    assert after_the_burst == 1
+
+
+def _http_scope(app: Starlette, path: str, headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), *headers],
+        "client": ("127.0.0.1", 1),
+        "server": ("testserver", 80),
+        "app": app,
+    }
