@@ -36,7 +36,7 @@ from sqlalchemy import (
     text,
     union_all,
 )
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -158,7 +158,10 @@ async def record_events(db: AsyncSession | AsyncConnection, rows: Iterable[dict[
     if not rows or _paused.get():
         return
     conn = await db.connection() if isinstance(db, AsyncSession) else db
-    conn.sync_connection.info.setdefault(_PENDING, []).extend(rows)  # type: ignore[union-attr]
+    sync = conn.sync_connection
+    assert sync is not None
+    sync.info.setdefault(_PENDING, []).extend(rows)
+    _watch(sync)
 
 
 async def execute_with_events(
@@ -194,6 +197,7 @@ async def execute_with_events(
         wake_local_dispatchers()
     else:
         info[_CARRIED] = True
+        _watch(conn.sync_connection)  # type: ignore[arg-type]
     return result
 
 
@@ -313,14 +317,22 @@ def _session_connections(session: Session) -> list[Connection]:
     return [entry[0] for entry in transaction._connections.values()]
 
 
-@event.listens_for(Engine, "commit")
+def _watch(conn: Connection) -> None:
+    """Check ``conn``'s commit and forget its held events at its rollback (its info outlives it in the
+    pool). Listeners on this Connection only, added when it first holds events: one on every Engine
+    would make SQLAlchemy dispatch its connection events around every statement of every connection
+    (about 4 % of the payment flow's CPU), the autocommit ones that never hold events too."""
+    if not event.contains(conn, "rollback", _on_rollback):
+        event.listen(conn, "commit", _on_commit)
+        event.listen(conn, "rollback", _on_rollback)
+
+
 def _on_commit(conn: Connection) -> None:
     if conn.info.pop(_PENDING, None):
         # A connection outside any session cannot write its events: fail loudly, never lose them.
         raise RuntimeError("events were recorded on a connection that is not a session's; use a session")
 
 
-@event.listens_for(Engine, "rollback")
 def _on_rollback(conn: Connection) -> None:
     if conn.invalidated:  # its info went with the DBAPI connection (and reading it would raise)
         return

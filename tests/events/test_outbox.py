@@ -62,6 +62,10 @@ async def test_a_change_that_rolls_back_emits_nothing(pg: PaymentGraph) -> None:
     assert refused.value.code == ErrorCode.NOT_FOUND
     assert await events(pg) == before
     assert (await pg.payment.retrieve_payment_collection(collection.id)).completed_at is None
+    # Nor later: the next statement that writes events (on the pooled connection the rolled-back
+    # transaction used, sequential as this test is) writes only its own.
+    await pg.payment.create_payment_collections({"currency_code": "usd", "amount": "1"})
+    assert [e["name"] for e in await events(pg)][len(before) :] == ["payment_collection.created"]
 
     payment = await _authorized_payment(pg, "10")
     count = len(await events(pg))

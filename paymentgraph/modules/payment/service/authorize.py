@@ -117,7 +117,7 @@ class AuthorizationService:
         guarded: tuple[dict[str, Any], list[dict[str, Any]]] | None = None
         row: Mapping[Any, Any] | None
         async with self._db.one_statement_read() as conn:
-            if self._db.autocommit is not None:
+            if self._db.autocommits:
                 # With what a guarded write needs: the versions and the collection's facts.
                 found = await session_repo.session_for_guarded_authorization(conn, id)
                 row = None if found is None else found[0]
@@ -223,7 +223,7 @@ class AuthorizationService:
         and its collection's row versions as read before the provider was asked (the decision and the
         collection's numbers rest on that read); None: either changed meanwhile (or the collection is
         deleted), nothing written: the caller records it under the locks instead."""
-        assert self._db.autocommit is not None
+        assert self._db.autocommits
         if collection["deleted_at"] is not None:
             return None
         session_values, written = _authorization_rows(row, output, utcnow())
@@ -234,7 +234,7 @@ class AuthorizationService:
         ]
         changed, events = recomputed(collection, [*as_written, collection_repo.payment_fact(written)])
 
-        async with self._db.autocommit.connect() as conn:
+        async with self._db.autocommit_connection() as conn:
             done = await collection_repo.write_if_unchanged(
                 conn,
                 session_repo.authorization_guard,

@@ -148,7 +148,7 @@ class CaptureSettlementService:
         statement, guarded by the payment's version after the reservation, the collection's version as
         read with it, and the capture still pending; None: something changed (or the collection is
         deleted), nothing written: the caller records it under the locks instead."""
-        assert self._db.autocommit is not None
+        assert self._db.autocommits
         payment, collection = guard.payment, guard.collection
         if collection["deleted_at"] is not None:
             return None
@@ -164,7 +164,7 @@ class CaptureSettlementService:
             for f in guard.facts
         ]
         changed, events = recomputed(collection, facts)
-        async with self._db.autocommit.connect() as conn:
+        async with self._db.autocommit_connection() as conn:
             rows = await collection_repo.write_if_unchanged(
                 conn,
                 capture_guard.capture_settlement_guard,

@@ -109,7 +109,7 @@ class CaptureService:
 
     async def _reserve_capture(self, payment_id: str, data: dict[str, Any], *, settle_first: bool) -> _Step:
         """Validate, and write the pending capture under the payment's lock unless something comes first."""
-        if self._db.autocommit is not None and data.get("is_captured") is not True:
+        if self._db.autocommits and data.get("is_captured") is not True:
             step = await self._reserve_in_one_statement(payment_id, data, settle_first=settle_first)
             if step is not None:
                 return step
@@ -141,8 +141,8 @@ class CaptureService:
         the payment's lock and writes only if the payment is still as read (autocommit: no BEGIN or
         COMMIT). Anything but an insert is decided on that read alone: one consistent snapshot, as if
         the request had run then. None: the payment kept changing, take the lock instead."""
-        assert self._db.autocommit is not None
-        async with self._db.autocommit.connect() as conn:
+        assert self._db.autocommits
+        async with self._db.autocommit_connection() as conn:
             for _ in range(_READS_BEFORE_LOCKING):
                 # With what settling in one guarded statement needs: the collection and its facts.
                 found = await capture_guard.payment_for_guarded_capture(conn, payment_id)

@@ -108,9 +108,9 @@ class SessionService:
             )
 
         written = None
-        if self._db.autocommit is not None:
+        if self._db.autocommits:
             # Decide on one unlocked read; write in one statement guarded by the collection's version.
-            async with self._db.autocommit.connect() as conn:
+            async with self._db.autocommit_connection() as conn:
                 found = await collection_repo.collection_with_facts(
                     conn, payment_collection_id, provider_id=provider_id
                 )
