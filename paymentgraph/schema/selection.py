@@ -193,32 +193,39 @@ class _Walker:
         """Sub-fields by response key, through fragments, honouring @skip and @include."""
         grouped: dict[str, list[FieldNode]] = {}
         seen_fragments: set[str] = set()
-
-        def visit(selection_set: SelectionSetNode | None) -> None:
-            if selection_set is None:
-                return
-            for node in selection_set.selections:
-                if node.directives and not self.included(node):
-                    continue
-                if isinstance(node, FieldNode):
-                    key = node.alias.value if node.alias else node.name.value
-                    grouped.setdefault(key, []).append(node)
-                elif isinstance(node, InlineFragmentNode):
-                    if node.type_condition is None or node.type_condition.name.value == type_name:
-                        visit(node.selection_set)
-                elif isinstance(node, FragmentSpreadNode):
-                    name = node.name.value
-                    fragment = self.info.fragments.get(name)
-                    if name in seen_fragments or fragment is None:
-                        continue
-                    seen_fragments.add(name)
-                    fragment = getattr(fragment, "definition", fragment)
-                    if fragment.type_condition.name.value == type_name:
-                        visit(fragment.selection_set)
-
         for node in nodes:
-            visit(node.selection_set)
+            self._visit(node.selection_set, type_name, grouped, seen_fragments)
         return grouped
+
+    # A method, not a closure calling itself: such a closure is a reference cycle, which would keep the
+    # request's resolve info, and through it all of the request's objects, waiting for the cyclic GC.
+    def _visit(
+        self,
+        selection_set: SelectionSetNode | None,
+        type_name: str,
+        grouped: dict[str, list[FieldNode]],
+        seen_fragments: set[str],
+    ) -> None:
+        if selection_set is None:
+            return
+        for node in selection_set.selections:
+            if node.directives and not self.included(node):
+                continue
+            if isinstance(node, FieldNode):
+                key = node.alias.value if node.alias else node.name.value
+                grouped.setdefault(key, []).append(node)
+            elif isinstance(node, InlineFragmentNode):
+                if node.type_condition is None or node.type_condition.name.value == type_name:
+                    self._visit(node.selection_set, type_name, grouped, seen_fragments)
+            elif isinstance(node, FragmentSpreadNode):
+                name = node.name.value
+                fragment = self.info.fragments.get(name)
+                if name in seen_fragments or fragment is None:
+                    continue
+                seen_fragments.add(name)
+                fragment = getattr(fragment, "definition", fragment)
+                if fragment.type_condition.name.value == type_name:
+                    self._visit(fragment.selection_set, type_name, grouped, seen_fragments)
 
     def included(self, node: Any) -> bool:
         skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
