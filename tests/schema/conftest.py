@@ -17,10 +17,13 @@ import pytest
 import strawberry
 from sqlalchemy import Table, insert, text
 
+from paymentgraph.config import Settings
 from paymentgraph.db.base import metadata
 from paymentgraph.links.registry import default_registry
+from paymentgraph.schema import create_schema
 from paymentgraph.schema.build import build_schema
 from paymentgraph.schema.context import Context
+from paymentgraph.schema.fastexec import FastExecutionContext
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 Execute = Callable[..., Awaitable[dict[str, Any]]]
@@ -233,3 +236,15 @@ def seed_more(pg: Any) -> Callable[..., Awaitable[list[str]]]:
         return await seed_collections(pg, count, prefix=prefix)
 
     return run
+
+
+@pytest.fixture
+def schemas() -> tuple[Any, Any]:
+    """(graphql-core's own executor, the fast one) on two copies of the served schema, to compare."""
+    # The default cost limit refuses the nested read above a few dozen rows; it is not under test here.
+    settings = Settings(max_query_cost=10_000_000)
+    stock = create_schema(settings=settings)
+    fast = create_schema(settings=settings)
+    stock.execution_context_class = FastExecutionContext.__mro__[1]
+    fast.execution_context_class = FastExecutionContext
+    return stock, fast

@@ -6,10 +6,7 @@ from typing import Any
 
 import pytest
 
-from paymentgraph.config import Settings
-from paymentgraph.schema import create_schema
 from paymentgraph.schema.context import Context
-from paymentgraph.schema.fastexec import FastExecutionContext
 
 # The benchmark's nested read (issue 7), then shapes that leave the plain path somewhere.
 NESTED_READ = """
@@ -35,17 +32,6 @@ QUERIES = [
        query($take: Int!) {
          paymentCollections(take: $take) { items { ...Col ... on PaymentCollection { status } } } }""",
 ]
-
-
-@pytest.fixture
-def schemas() -> tuple[Any, Any]:
-    # The default cost limit refuses the nested read above a few dozen rows; it is not under test here.
-    settings = Settings(max_query_cost=10_000_000)
-    stock = create_schema(settings=settings)
-    fast = create_schema(settings=settings)
-    stock.execution_context_class = FastExecutionContext.__mro__[1]
-    fast.execution_context_class = FastExecutionContext
-    return stock, fast
 
 
 @pytest.mark.parametrize("query", QUERIES)

@@ -14,22 +14,9 @@ import collection_versions
 import pytest
 from sqlalchemy import text
 
-from paymentgraph.config import Settings
-from paymentgraph.schema import create_schema
 from paymentgraph.schema.build import types_of
 from paymentgraph.schema.context import Context
-from paymentgraph.schema.fastexec import FastExecutionContext
 from paymentgraph.schema.queries import root_names
-
-
-@pytest.fixture
-def schemas() -> tuple[Any, Any]:
-    settings = Settings(max_query_cost=10_000_000)
-    stock = create_schema(settings=settings)
-    fast = create_schema(settings=settings)
-    stock.execution_context_class = FastExecutionContext.__mro__[1]
-    fast.execution_context_class = FastExecutionContext
-    return stock, fast
 
 
 async def _both(pg: Any, schemas: tuple[Any, Any], query: str, **variables: Any) -> tuple[Any, Any]:
