@@ -4,7 +4,7 @@
 facts with their row versions in one snapshot (:func:`payment_for_guarded_capture`), reserves the capture
 in one statement that writes only if the payment is still at the version read
 (:func:`reserve_capture_if_unchanged`), and after the provider's answer settles it through
-``collections.write_if_unchanged`` with :func:`capture_settlement_guard`. A failed guard writes nothing
+``collection_guard.write_if_unchanged`` with :func:`capture_settlement_guard`. A failed guard writes nothing
 and the service takes the locked path (``payment_rows``). Why the versions can be trusted is in
 ``bench/analysis.md`` ("Statements with transaction control").
 """
@@ -166,7 +166,7 @@ async def reserve_capture_if_unchanged(
 
 
 def capture_settlement_guard() -> Any:
-    """The guard of ``collections.write_if_unchanged`` for settling the pending capture of a payment
+    """The guard of ``collection_guard.write_if_unchanged`` for settling the pending capture of a payment
     and its collection still at the versions read (``guard_payment_id``, ``guard_capture_id``,
     ``guard_payment_version``, ``guard_collection_version``): the payment, the collection and the
     capture locked, in the order the locked path takes them."""
@@ -192,7 +192,7 @@ def capture_settlement_guard() -> Any:
 
 
 def captures_and_refunds_where(condition: Any) -> Any:
-    """``result`` for ``collections.write_if_unchanged``: the captures and refunds of the payment
+    """``result`` for ``collection_guard.write_if_unchanged``: the captures and refunds of the payment
     ``result_payment_id`` (as :func:`captures_and_refunds`), only where ``condition`` holds; split
     them with :func:`children_rows`."""
     captures, refunds = children_of([bindparam("result_payment_id")])

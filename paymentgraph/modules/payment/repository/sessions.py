@@ -190,7 +190,7 @@ async def session_for_guarded_authorization(
 ) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]] | None:
     """The live session (with ``live_payment_id`` and its row ``version``), its collection (with
     ``version``) and the collection's recompute facts, in one unlocked read (one snapshot); None: no
-    such session. PostgreSQL. See ``collections.write_if_unchanged`` and :func:`authorization_guard`."""
+    such session. PostgreSQL. See ``collection_guard.write_if_unchanged`` and :func:`authorization_guard`."""
     rows = (await conn.execute(_AUTHORIZATION_READ, {"id": session_id})).mappings().all()
     if not rows:
         return None
@@ -201,7 +201,7 @@ async def session_for_guarded_authorization(
 
 
 def authorization_guard() -> Any:
-    """The guard of ``collections.write_if_unchanged`` for an authorization decided on a session and
+    """The guard of ``collection_guard.write_if_unchanged`` for an authorization decided on a session and
     its collection at the versions read (``guard_session_id``, ``guard_session_version``,
     ``guard_collection_version``): both locked, the session first, as the locked path does."""
     return (

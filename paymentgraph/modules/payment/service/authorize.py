@@ -33,8 +33,8 @@ from paymentgraph.modules.payment.providers.base import (
     ProviderContext,
     SessionStatus,
 )
+from paymentgraph.modules.payment.repository import collection_guard, common, payment_rows
 from paymentgraph.modules.payment.repository import collections as collection_repo
-from paymentgraph.modules.payment.repository import common, payment_rows
 from paymentgraph.modules.payment.repository import payments as payment_repo
 from paymentgraph.modules.payment.repository import sessions as session_repo
 from paymentgraph.modules.payment.service.database import Database
@@ -235,7 +235,7 @@ class AuthorizationService:
         changed, events = recomputed(collection, [*as_written, collection_repo.payment_fact(written)])
 
         async with self._db.autocommit_connection() as conn:
-            done = await collection_repo.write_if_unchanged(
+            done = await collection_guard.write_if_unchanged(
                 conn,
                 session_repo.authorization_guard,
                 {
@@ -246,8 +246,8 @@ class AuthorizationService:
                 collection["id"],
                 changed,
                 [
-                    collection_repo.Guarded(session_repo.SESSION, session_values, session_id),
-                    collection_repo.Guarded(payment_rows.PAYMENT, written),
+                    collection_guard.Guarded(session_repo.SESSION, session_values, session_id),
+                    collection_guard.Guarded(payment_rows.PAYMENT, written),
                 ],
                 [*authorized, *events],
             )

@@ -21,7 +21,7 @@ from paymentgraph.errors import not_found
 from paymentgraph.events.outbox import event_row, record_events
 from paymentgraph.modules.payment import dto
 from paymentgraph.modules.payment.providers.base import CapturePaymentInput, PaymentOutput
-from paymentgraph.modules.payment.repository import capture_guard, payment_rows
+from paymentgraph.modules.payment.repository import capture_guard, collection_guard, payment_rows
 from paymentgraph.modules.payment.repository import collections as collection_repo
 from paymentgraph.modules.payment.service.database import Database
 from paymentgraph.modules.payment.service.inputs import provider_context
@@ -165,7 +165,7 @@ class CaptureSettlementService:
         ]
         changed, events = recomputed(collection, facts)
         async with self._db.autocommit_connection() as conn:
-            rows = await collection_repo.write_if_unchanged(
+            rows = await collection_guard.write_if_unchanged(
                 conn,
                 capture_guard.capture_settlement_guard,
                 {
@@ -177,8 +177,8 @@ class CaptureSettlementService:
                 collection["id"],
                 changed,
                 [
-                    collection_repo.Guarded(payment_rows.CAPTURE, capture_values, op.id),
-                    collection_repo.Guarded(payment_rows.PAYMENT, values, payment["id"]),
+                    collection_guard.Guarded(payment_rows.CAPTURE, capture_values, op.id),
+                    collection_guard.Guarded(payment_rows.PAYMENT, values, payment["id"]),
                 ],
                 [captured, *events],
                 result=capture_guard.captures_and_refunds_where,

@@ -23,8 +23,8 @@ from paymentgraph.modules.payment.providers.base import (
     PaymentInput,
     UpdatePaymentInput,
 )
+from paymentgraph.modules.payment.repository import collection_guard, common
 from paymentgraph.modules.payment.repository import collections as collection_repo
-from paymentgraph.modules.payment.repository import common
 from paymentgraph.modules.payment.repository import payments as payment_repo
 from paymentgraph.modules.payment.repository import sessions as session_repo
 from paymentgraph.modules.payment.service.database import Database
@@ -120,16 +120,16 @@ class SessionService:
                 provider, row = new_session(collection)
                 created = created_event(row)  # first: event ids grow in the order they are made
                 changed, events = recomputed(collection, [*facts, collection_repo.session_fact(row)])
-                done = await collection_repo.write_if_unchanged(
+                done = await collection_guard.write_if_unchanged(
                     conn,
-                    collection_repo.collection_guard,
+                    collection_guard.collection_guard,
                     {
                         "guard_collection_id": collection["id"],
                         "guard_collection_version": collection["version"],
                     },
                     collection["id"],
                     changed,
-                    [collection_repo.Guarded(session_repo.SESSION, row)],
+                    [collection_guard.Guarded(session_repo.SESSION, row)],
                     [created, *events],
                 )
                 if done is not None:
